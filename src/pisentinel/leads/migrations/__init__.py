@@ -1,0 +1,1 @@
+"""Alembic migrations of the lead store; :class:`pisentinel.leads.store.LeadStore` runs them."""

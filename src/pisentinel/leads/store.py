@@ -1,0 +1,577 @@
+"""LeadStore: case leads, their runs, evidence, links, workflow and audit log in SQL.
+
+SQLite (a file in the workspace) by default, PostgreSQL by URL (``postgresql+psycopg://…``).
+Opening a store upgrades its schema to the newest migration. Every write is one transaction, so
+a crash in the middle of a batch leaves the store as it was before the batch.
+
+Leads are deduplicated across runs by fingerprint (model + subject token + kind of finding): a
+re-run refreshes counts, severity and texts, adds new evidence and tokens and moves ``last_run``,
+and keeps status, comments and history. Counts and severity describe the latest run; evidence
+accumulates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from pisentinel.leads import schema as t
+from pisentinel.leads.model import (
+    Comment,
+    Evidence,
+    Lead,
+    LeadStatus,
+    StatusChange,
+    Subject,
+    check_transition,
+)
+from pisentinel.leads.severity import (
+    Action,
+    SeverityAssessment,
+    SeverityLevel,
+    public_interest_standing,
+)
+
+__all__ = [
+    "AuditEntry",
+    "LeadPage",
+    "LeadStore",
+    "LinkedLead",
+    "RawIdentifier",
+    "Run",
+    "UnknownLead",
+    "UnmaskedIdentifierError",
+    "UpsertResult",
+    "default_url",
+    "find_raw_identifiers",
+]
+
+MAX_PAGE = 1000
+
+
+def default_url() -> str:
+    """``PISENTINEL_LEADS_URL`` if set, else ``sqlite:///<workspace>/leads.db`` where the
+    workspace is ``PISENTINEL_WORKSPACE`` or ``./.pisentinel``."""
+    if url := os.environ.get("PISENTINEL_LEADS_URL"):
+        return url
+    workspace = Path(os.environ.get("PISENTINEL_WORKSPACE", ".pisentinel")).expanduser()
+    return f"sqlite:///{workspace.resolve() / 'leads.db'}"
+
+
+# --- the raw-identifier guard -------------------------------------------------------------
+
+_ID18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9])1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+@dataclass(frozen=True)
+class RawIdentifier:
+    """Where a raw identifier sits in a text: its kind and offset, never its value."""
+
+    kind: str
+    start: int
+
+
+def _id_checksum_ok(digits: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == digits[17].upper()
+
+
+def find_raw_identifiers(text: str) -> list[RawIdentifier]:
+    """Unmasked 18-digit resident ID numbers (valid ISO 7064 checksum) and 11-digit mainland
+    mobile numbers (also written 3-4-4 with spaces or hyphens, or in full-width digits).
+
+    A cheap check of the store's own, independent of ``pisentinel.detect``: it backs the rule
+    that leads hold tokens and masked text only. Offsets refer to the NFKC-folded text."""
+    hits: set[RawIdentifier] = set()
+    for variant in {text, unicodedata.normalize("NFKC", text)}:
+        hits.update(RawIdentifier("CN_ID_CARD", m.start()) for m in _ID18.finditer(variant)
+                    if _id_checksum_ok(m.group()))
+        hits.update(RawIdentifier("PHONE_NUMBER", m.start()) for m in _MOBILE.finditer(variant))
+    return sorted(hits, key=lambda h: (h.start, h.kind))
+
+
+class UnmaskedIdentifierError(ValueError):
+    """A lead, comment or reason still holds a raw identifier. The message names the field and
+    the kind, never the value."""
+
+
+_KIND_ZH = {"CN_ID_CARD": "身份证号码", "PHONE_NUMBER": "手机号码"}
+
+
+def _guard(fields: Mapping[str, str], what: str) -> None:
+    for name, value in fields.items():
+        if not value:
+            continue
+        hits = find_raw_identifiers(value)
+        if hits:
+            hit = hits[0]
+            raise UnmaskedIdentifierError(
+                f"{what} 的字段 {name} 含未脱敏的{_KIND_ZH[hit.kind]}（位置 {hit.start}），"
+                f"请先脱敏或替换为假名令牌 / {what}: field {name} holds an unmasked "
+                f"{hit.kind} at offset {hit.start}; mask it or replace it with a pseudonym token")
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+class UnknownLead(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    model: str
+    started_at: datetime
+    finished_at: datetime | None
+    params: dict[str, Any]
+    inputs: list[dict[str, Any]]
+    versions: dict[str, str]
+    counts: dict[str, int]
+    status: str
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    inserted: tuple[int, ...]
+    updated: tuple[int, ...]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return self.inserted + self.updated
+
+
+@dataclass(frozen=True)
+class LinkedLead:
+    lead: Lead
+    shared_tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    items: tuple[Lead, ...]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | None
+    reason: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _evidence_key(ev: Evidence) -> str:
+    raw = "\x1f".join(str(p) for p in ev.key).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:40]
+
+
+# --- the store ----------------------------------------------------------------------------
+
+
+class LeadStore:
+    """Leads in SQLite or PostgreSQL. ``LeadStore(url)`` migrates the schema to head."""
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        self.url = url or default_url()
+        sa_url = sa.make_url(self.url)
+        if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(sa_url, echo=echo)
+        if self.engine.dialect.name == "sqlite":
+            _configure_sqlite(self.engine)
+        self._migrate()
+
+    def __repr__(self) -> str:
+        return f"LeadStore({sa.make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    def __enter__(self) -> LeadStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option(
+            "script_location", str(resources.files("pisentinel.leads").joinpath("migrations")))
+        with self._write() as conn:
+            if self.dialect == "postgresql":  # one migrator at a time
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7411031)"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite, so readers-turned-writers never
+        fail half-way on a lock upgrade)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(pisentinel_write=True)
+            with conn.begin():
+                yield conn
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def start_run(self, model: str, *, params: Mapping[str, Any] | None = None,
+                  inputs: Sequence[Mapping[str, Any]] = (),
+                  versions: Mapping[str, str] | None = None, run_id: str | None = None) -> str:
+        """Record the start of a screening run. ``inputs``: one mapping per input, e.g.
+        ``{"path": "jobs.parquet", "content_hash": "sha256:…", "rows": 120000}``."""
+        rid = run_id or uuid.uuid4().hex
+        with self._write() as conn:
+            conn.execute(t.runs.insert().values(
+                id=rid, model=model, started_at=_now(), finished_at=None,
+                params=dict(params or {}), inputs=[dict(i) for i in inputs],
+                versions=dict(versions or {}), counts={}, status="running"))
+        return rid
+
+    def finish_run(self, run_id: str, *, status: str = "succeeded",
+                   counts: Mapping[str, int] | None = None) -> None:
+        with self._write() as conn:
+            done = conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
+                finished_at=_now(), status=status, counts=dict(counts or {})))
+            if done.rowcount != 1:
+                raise KeyError(f"unknown run {run_id!r}")
+
+    def get_run(self, run_id: str) -> Run:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).mappings().first()
+        if row is None:
+            raise KeyError(f"unknown run {run_id!r}")
+        return Run(**dict(row))
+
+    # --- leads -----------------------------------------------------------------------------
+
+    def upsert_leads(self, run_id: str, leads: Iterable[Lead]) -> UpsertResult:
+        """Insert new leads and refresh known ones (by fingerprint), in one transaction.
+
+        Refuses the whole batch (:class:`UnmaskedIdentifierError`) if any lead's text fields
+        hold an unmasked ID number or mobile number. Idempotent: the same batch twice leaves the
+        same leads, evidence and tokens.
+        """
+        batch = list(leads)
+        for lead in batch:
+            _guard(lead.text_fields(), f"线索/lead {lead.model}:{lead.kind}")
+        inserted: list[int] = []
+        updated: list[int] = []
+        now = _now()
+        with self._write() as conn:
+            if conn.execute(sa.select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is None:
+                raise KeyError(f"unknown run {run_id!r}; call start_run first")
+            for lead in batch:
+                lead_id, is_new = self._upsert_one(conn, run_id, lead, now)
+                (inserted if is_new else updated).append(lead_id)
+        return UpsertResult(tuple(inserted), tuple(updated))
+
+    def _upsert_one(self, conn: sa.Connection, run_id: str, lead: Lead,
+                    now: datetime) -> tuple[int, bool]:
+        standing = lead.public_interest
+        values = dict(
+            model=lead.model, kind=lead.kind, subject_type=lead.subject.type,
+            subject_token=lead.subject.token, subject_display=lead.subject.display,
+            title_zh=lead.title_zh, summary_zh=lead.summary_zh, title_en=lead.title_en,
+            summary_en=lead.summary_en, severity_level=lead.severity.level.value,
+            severity_ratio=float(lead.severity.ratio), severity_rule=lead.severity.rule,
+            severity=lead.severity.to_dict(), affected_people=int(lead.affected_people),
+            records_by_tier={k: int(v) for k, v in lead.records_by_tier.items()},
+            counts={k: int(v) for k, v in lead.counts.items()},
+            standing=standing.has_standing, standing_threshold=standing.threshold,
+            provisions=list(lead.provisions), action=Action(lead.recommended).value,
+            updated_at=now, last_run_id=run_id,
+        )
+        query = sa.select(t.leads.c.id).where(t.leads.c.fingerprint == lead.fingerprint)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()
+        existing = conn.execute(query).scalar()
+        if existing is None:
+            lead_id = conn.execute(t.leads.insert().values(
+                fingerprint=lead.fingerprint, status=LeadStatus.NEW.value, created_at=now,
+                first_run_id=run_id, **values).returning(t.leads.c.id)).scalar_one()
+            conn.execute(t.status_history.insert().values(
+                lead_id=lead_id, from_status=None, to_status=LeadStatus.NEW.value,
+                changed_by=f"model:{lead.model}", reason=f"run {run_id}", changed_at=now))
+        else:
+            lead_id = existing
+            conn.execute(t.leads.update().where(t.leads.c.id == lead_id).values(**values))
+
+        known = set(conn.execute(sa.select(t.evidence.c.evidence_key)
+                                 .where(t.evidence.c.lead_id == lead_id)).scalars())
+        rows = []
+        for ev in lead.evidence:
+            key = _evidence_key(ev)
+            if key in known:
+                continue
+            known.add(key)
+            rows.append(dict(lead_id=lead_id, run_id=run_id, source=ev.source, row_index=ev.row,
+                             column_name=ev.column, masked_excerpt=ev.excerpt,
+                             content_hash=ev.content_hash, detail=dict(ev.detail),
+                             evidence_key=key))
+        if rows:
+            conn.execute(t.evidence.insert(), rows)
+
+        have = set(conn.execute(sa.select(t.lead_tokens.c.token)
+                                .where(t.lead_tokens.c.lead_id == lead_id)).scalars())
+        new_tokens = [dict(lead_id=lead_id, token=tok, role=role)
+                      for tok, role in lead.tokens() if tok not in have]
+        if new_tokens:
+            conn.execute(t.lead_tokens.insert(), new_tokens)
+        return lead_id, existing is None
+
+    def get(self, lead_id: int) -> Lead:
+        """One lead with its evidence, tokens and comments."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.leads).where(t.leads.c.id == lead_id)).mappings().first()
+            if row is None:
+                raise UnknownLead(f"unknown lead {lead_id}")
+            evidence = conn.execute(sa.select(t.evidence).where(t.evidence.c.lead_id == lead_id)
+                                    .order_by(t.evidence.c.id)).mappings().all()
+            tokens = conn.execute(sa.select(t.lead_tokens).where(
+                t.lead_tokens.c.lead_id == lead_id, t.lead_tokens.c.role != "subject")
+                .order_by(t.lead_tokens.c.token)).mappings().all()
+            comments = self._comments(conn, lead_id)
+        return _lead_from_row(
+            row,
+            evidence=tuple(Evidence(source=e["source"], excerpt=e["masked_excerpt"],
+                                    content_hash=e["content_hash"], row=e["row_index"],
+                                    column=e["column_name"], detail=e["detail"])
+                           for e in evidence),
+            linked_tokens=tuple((r["token"], r["role"]) for r in tokens),
+            comments=tuple(comments))
+
+    def by_fingerprint(self, fingerprint: str) -> Lead | None:
+        with self.engine.connect() as conn:
+            lead_id = conn.execute(sa.select(t.leads.c.id)
+                                   .where(t.leads.c.fingerprint == fingerprint)).scalar()
+        return None if lead_id is None else self.get(lead_id)
+
+    def query(self, *, model: str | None = None,
+              severity: SeverityLevel | str | Iterable[SeverityLevel | str] | None = None,
+              status: LeadStatus | str | Iterable[LeadStatus | str] | None = None,
+              since: datetime | None = None, limit: int = 50, offset: int = 0) -> LeadPage:
+        """Leads matching all given filters, most severe first, then most recently updated.
+
+        ``since`` keeps leads updated (created or re-seen by a run) at or after that moment.
+        Items carry no evidence or comments; :meth:`get` loads one lead in full.
+        """
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+        if offset < 0:
+            raise ValueError("offset must not be negative")
+        cond: list[sa.ColumnElement[bool]] = []
+        if model is not None:
+            cond.append(t.leads.c.model == model)
+        if severity is not None:
+            levels = [SeverityLevel(s).value for s in _as_list(severity)]
+            cond.append(t.leads.c.severity_level.in_(levels))
+        if status is not None:
+            statuses = [LeadStatus(s).value for s in _as_list(status)]
+            cond.append(t.leads.c.status.in_(statuses))
+        if since is not None:
+            cond.append(t.leads.c.updated_at >= since)
+        rank = sa.case({lvl.value: lvl.rank for lvl in SeverityLevel},
+                       value=t.leads.c.severity_level, else_=-1)
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(t.leads)
+                                 .where(*cond)).scalar_one()
+            rows = conn.execute(
+                sa.select(t.leads).where(*cond)
+                .order_by(rank.desc(), t.leads.c.severity_ratio.desc(),
+                          t.leads.c.updated_at.desc(), t.leads.c.id.desc())
+                .limit(limit).offset(offset)).mappings().all()
+        return LeadPage(tuple(_lead_from_row(r) for r in rows), total, limit, offset)
+
+    def linked_leads(self, lead_id: int) -> list[LinkedLead]:
+        """Leads of any model that share a pseudonym token with this one (the same phone behind
+        a fake job posting and a doxxing post), with the tokens they share."""
+        mine = sa.select(t.lead_tokens.c.token).where(t.lead_tokens.c.lead_id == lead_id)
+        with self.engine.connect() as conn:
+            if conn.execute(sa.select(t.leads.c.id).where(t.leads.c.id == lead_id)).first() is None:
+                raise UnknownLead(f"unknown lead {lead_id}")
+            pairs = conn.execute(
+                sa.select(t.lead_tokens.c.lead_id, t.lead_tokens.c.token)
+                .where(t.lead_tokens.c.token.in_(mine), t.lead_tokens.c.lead_id != lead_id)
+                .order_by(t.lead_tokens.c.lead_id, t.lead_tokens.c.token)).all()
+            shared: dict[int, list[str]] = {}
+            for other, token in pairs:
+                shared.setdefault(other, []).append(token)
+            rows = conn.execute(sa.select(t.leads).where(t.leads.c.id.in_(list(shared)))
+                                .order_by(t.leads.c.id)).mappings().all() if shared else []
+        return [LinkedLead(_lead_from_row(r), tuple(shared[r["id"]])) for r in rows]
+
+    # --- workflow --------------------------------------------------------------------------
+
+    def set_status(self, lead_id: int, new: LeadStatus | str, by: str,
+                   reason: str | None = None) -> LeadStatus:
+        """Move a lead along the workflow (see :mod:`pisentinel.leads.model`), recording who,
+        when and why in the status history and the audit log."""
+        target = LeadStatus(new)
+        if reason:
+            _guard({"reason": reason}, f"状态变更理由/status reason (lead {lead_id})")
+        now = _now()
+        with self._write() as conn:
+            query = sa.select(t.leads.c.status).where(t.leads.c.id == lead_id)
+            if self.dialect == "postgresql":
+                query = query.with_for_update()
+            current = conn.execute(query).scalar()
+            if current is None:
+                raise UnknownLead(f"unknown lead {lead_id}")
+            check_transition(current, target, reason)
+            conn.execute(t.leads.update().where(t.leads.c.id == lead_id)
+                         .values(status=target.value, updated_at=now))
+            conn.execute(t.status_history.insert().values(
+                lead_id=lead_id, from_status=current, to_status=target.value, changed_by=by,
+                reason=reason, changed_at=now))
+            self._audit(conn, by, "lead.status", "lead", str(lead_id), reason,
+                        {"from": current, "to": target.value}, now)
+        return target
+
+    def status_history(self, lead_id: int) -> list[StatusChange]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.status_history)
+                                .where(t.status_history.c.lead_id == lead_id)
+                                .order_by(t.status_history.c.id)).mappings().all()
+        return [StatusChange(LeadStatus(r["from_status"]) if r["from_status"] else None,
+                             LeadStatus(r["to_status"]), r["changed_by"], r["reason"],
+                             r["changed_at"]) for r in rows]
+
+    def add_comment(self, lead_id: int, author: str, text: str) -> Comment:
+        if not text.strip():
+            raise ValueError("empty comment")
+        _guard({"text": text}, f"评论/comment (lead {lead_id})")
+        now = _now()
+        with self._write() as conn:
+            if conn.execute(sa.select(t.leads.c.id).where(t.leads.c.id == lead_id)).first() is None:
+                raise UnknownLead(f"unknown lead {lead_id}")
+            cid = conn.execute(t.comments.insert().values(
+                lead_id=lead_id, author=author, text=text, created_at=now)
+                .returning(t.comments.c.id)).scalar_one()
+            self._audit(conn, author, "lead.comment", "lead", str(lead_id), None,
+                        {"comment_id": cid}, now)
+        return Comment(author=author, text=text, created_at=now, id=cid)
+
+    def comments(self, lead_id: int) -> list[Comment]:
+        with self.engine.connect() as conn:
+            return self._comments(conn, lead_id)
+
+    @staticmethod
+    def _comments(conn: sa.Connection, lead_id: int) -> list[Comment]:
+        rows = conn.execute(sa.select(t.comments).where(t.comments.c.lead_id == lead_id)
+                            .order_by(t.comments.c.id)).mappings().all()
+        return [Comment(r["author"], r["text"], r["created_at"], r["id"]) for r in rows]
+
+    # --- audit log -------------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, object_type: str, object_id: str | None = None,
+              reason: str | None = None, detail: Mapping[str, Any] | None = None) -> int:
+        """Append to the audit log (reveals, exports, sign-ins …). The database refuses
+        updates and deletes of this table."""
+        _guard({"reason": reason or "", **{k: v for k, v in (detail or {}).items()
+                                          if isinstance(v, str)}}, "审计日志/audit entry")
+        with self._write() as conn:
+            return self._audit(conn, actor, action, object_type, object_id, reason,
+                               dict(detail or {}), _now())
+
+    @staticmethod
+    def _audit(conn: sa.Connection, actor: str, action: str, object_type: str,
+               object_id: str | None, reason: str | None, detail: dict[str, Any],
+               at: datetime) -> int:
+        return int(conn.execute(t.audit_log.insert().values(
+            at=at, actor=actor, action=action, object_type=object_type, object_id=object_id,
+            reason=reason, detail=detail).returning(t.audit_log.c.id)).scalar_one())
+
+    def audit_entries(self, *, object_type: str | None = None, object_id: str | None = None,
+                      limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+        cond = []
+        if object_type is not None:
+            cond.append(t.audit_log.c.object_type == object_type)
+        if object_id is not None:
+            cond.append(t.audit_log.c.object_id == object_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.audit_log).where(*cond).order_by(t.audit_log.c.id)
+                                .limit(limit).offset(offset)).mappings().all()
+        return [AuditEntry(**dict(r)) for r in rows]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _lead_from_row(row: sa.RowMapping, *, evidence: tuple[Evidence, ...] = (),
+                   linked_tokens: tuple[tuple[str, str], ...] = (),
+                   comments: tuple[Comment, ...] = ()) -> Lead:
+    return Lead(
+        model=row["model"], kind=row["kind"],
+        subject=Subject(row["subject_type"], row["subject_token"], row["subject_display"]),
+        title_zh=row["title_zh"], summary_zh=row["summary_zh"],
+        title_en=row["title_en"], summary_en=row["summary_en"],
+        severity=SeverityAssessment.from_dict(row["severity"]),
+        affected_people=row["affected_people"], provisions=tuple(row["provisions"]),
+        evidence=evidence, records_by_tier=dict(row["records_by_tier"]),
+        counts=dict(row["counts"]), linked_tokens=linked_tokens,
+        action=Action(row["action"]),
+        standing=public_interest_standing(row["affected_people"], row["standing_threshold"]),
+        id=row["id"], status=LeadStatus(row["status"]), created_at=row["created_at"],
+        updated_at=row["updated_at"], first_run=row["first_run_id"],
+        last_run=row["last_run_id"], comments=comments,
+    )
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions that really begin where SQLAlchemy
+    says they do (pysqlite would otherwise defer BEGIN and leave DDL outside transactions)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get("pisentinel_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
