@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "PIType",
     "Region",
     "TierInfo",
-    "PIType",
     "data_text",
     "lexicon",
     "load_yaml",
@@ -25,6 +25,7 @@ __all__ = [
     "pi_types",
     "regions",
     "tiers",
+    "weighted_lexicon",
 ]
 
 
@@ -115,3 +116,16 @@ def lexicon(name: str) -> tuple[str, ...]:
     """A word list under knowledge/data/lexicons (one term a line, # comments)."""
     lines = data_text(f"lexicons/{name}.txt").splitlines()
     return tuple(s for line in lines if (s := line.split("#", 1)[0].strip()))
+
+
+@cache
+def weighted_lexicon(name: str) -> dict[str, str]:
+    """A lexicon of `term<TAB>strength` lines (strength: strong | weak)."""
+    out: dict[str, str] = {}
+    for line in data_text(f"lexicons/{name}.txt").splitlines():
+        line = line.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        term, _, strength = line.partition("\t")
+        out[term.strip()] = strength.strip() or "strong"
+    return out

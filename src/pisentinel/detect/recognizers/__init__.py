@@ -1,0 +1,26 @@
+"""Recognizer families, one module each; `default_recognizers()` is the scanner's registry."""
+
+from __future__ import annotations
+
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+
+__all__ = ["Candidate", "Recognizer", "ScanContext", "default_recognizers"]
+
+
+def default_recognizers() -> list[Recognizer]:
+    from pisentinel.detect.recognizers import (
+        contact,
+        financial,
+        geo,
+        identity,
+        lexical,
+        network,
+        organisation,
+        person,
+        place,
+        vehicle,
+    )
+
+    modules = (identity, contact, financial, network, vehicle, organisation, geo, lexical,
+               person, place)
+    return [cls() for m in modules for cls in m.RECOGNIZERS]

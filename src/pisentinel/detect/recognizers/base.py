@@ -1,0 +1,100 @@
+"""The recognizer contract: a recognizer reads a `ScanContext` and yields `Candidate`s in the
+coordinates of the normalised view; the scanner scores them against context, resolves overlaps
+and maps them back to the original text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pisentinel.detect.normalize import DigitRun, NormalizedText, digit_runs
+
+
+@dataclass(slots=True)
+class Candidate:
+    type: str
+    start: int
+    end: int
+    base_score: float
+    pattern: str
+    value: str
+    validators: tuple[str, ...] = ()
+    attributes: dict[str, Any] | None = None
+    note: str = ""
+    recognizer: str = ""
+    score: float = 0.0
+    cues: tuple[str, ...] = ()
+    negative_cues: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ScanContext:
+    """One text being scanned: its normalised view, lazily derived structures shared by the
+    recognizers, and the candidates found so far (composite recognizers read them)."""
+
+    norm: NormalizedText
+    families: int
+    found: list[Candidate] = field(default_factory=list)
+    _runs: list[DigitRun] | None = None
+    _numbers: list[tuple[DigitRun, int, int, str]] | None = None
+
+    @property
+    def view(self) -> str:
+        return self.norm.text
+
+    @property
+    def runs(self) -> list[DigitRun]:
+        if self._runs is None:
+            self._runs = digit_runs(self.norm.text)
+        return self._runs
+
+
+class Recognizer:
+    """Base class. `families` are the prefilter families whose hit makes this recognizer run;
+    `composite` recognizers run after the others and may read `ctx.found`."""
+
+    name: ClassVar[str] = "recognizer"
+    types: ClassVar[tuple[str, ...]] = ()
+    families: ClassVar[int] = 0
+    composite: ClassVar[bool] = False
+
+    def find(self, ctx: ScanContext) -> Iterable[Candidate]:
+        raise NotImplementedError
+
+
+MIN_NUMBER, MAX_NUMBER = 5, 19
+
+
+def aligned_numbers(
+    ctx: ScanContext, min_len: int, max_len: int
+) -> Iterator[tuple[DigitRun, int, int, str]]:
+    """Every concatenation of whole consecutive digit groups whose length is in
+    [min_len, max_len]: (run, first_group, last_group, digits). Whole groups only, so a number
+    is never cut out of a longer one, and numbers written in groups join up. Computed once per
+    text and shared by the numeric recognizers."""
+    if ctx._numbers is None:
+        ctx._numbers = list(_enumerate_numbers(ctx.view, ctx.runs))
+    for item in ctx._numbers:
+        if min_len <= len(item[3]) <= max_len:
+            yield item
+
+
+def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitRun, int, int, str]]:
+    min_len, max_len = MIN_NUMBER, MAX_NUMBER
+    for run in runs:
+        if run.end - run.start < min_len:
+            continue
+        groups = run.groups
+        for i in range(len(groups)):
+            if view[groups[i][0]] in "Xx":
+                continue
+            total = 0
+            for j in range(i, len(groups)):
+                s, e = groups[j]
+                total += e - s
+                if total > max_len:
+                    break
+                if total >= min_len:
+                    digits = "".join(view[a:b] for a, b in groups[i : j + 1])
+                    yield run, i, j, digits

@@ -1,0 +1,123 @@
+"""Contact details: mobile and landline numbers, email, QQ and WeChat IDs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pisentinel.detect import families as F
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
+from pisentinel.detect.validators import area_code_ok, mobile_ok
+
+
+class MobileRecognizer(Recognizer):
+    name = "cn_mobile"
+    types = ("PHONE_NUMBER",)
+    families = F.DIGITS
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        for run, i, j, digits in aligned_numbers(ctx, 11, 15):
+            start, end = run.groups[i][0], run.groups[j][1]
+            if len(digits) == 11:
+                if not mobile_ok(digits):
+                    continue
+                if i > 0:  # a country code written as its own group: +86 138 ..., 0086-138...
+                    prev = view[run.groups[i - 1][0] : run.groups[i - 1][1]]
+                    if prev in ("86", "0086") and i - 1 == 0:
+                        start = run.groups[i - 1][0]
+                if view[start - 1 : start] == "+" and view[start : start + 2] == "86":
+                    start -= 1
+                yield Candidate("PHONE_NUMBER", start, end, 0.8, "mobile", digits, ("segment",))
+            elif digits.startswith("86") and len(digits) == 13 and mobile_ok(digits[2:]):
+                if view[start - 1 : start] == "+":
+                    start -= 1
+                yield Candidate("PHONE_NUMBER", start, end, 0.8, "mobile+86", digits[2:],
+                                ("segment",))
+            elif digits.startswith("0086") and len(digits) == 15 and mobile_ok(digits[4:]):
+                yield Candidate("PHONE_NUMBER", start, end, 0.8, "mobile+0086", digits[4:],
+                                ("segment",))
+
+
+_LANDLINE_RE = re.compile(
+    r"(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)|(0[1-9][0-9]{1,2}))[ \-]?([2-9][0-9]{6,7})"
+    r"(?:[-转]([0-9]{1,5}))?(?![0-9])"
+)
+
+
+class LandlineRecognizer(Recognizer):
+    name = "cn_landline"
+    types = ("PHONE_NUMBER",)
+    families = F.DIGITS
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        if not any(view[r.start] == "0" for r in ctx.runs):
+            return
+        for m in _LANDLINE_RE.finditer(view):
+            area = m.group(1) or m.group(2)
+            local = m.group(3)
+            if not area_code_ok(area):
+                continue
+            if len(area) == 3 and len(local) != 8:
+                continue
+            yield Candidate("PHONE_NUMBER", m.start(), m.end(), 0.6, "landline", area + local,
+                            ("area_code",))
+
+
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]{0,62}[A-Za-z0-9_])?"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+
+
+class EmailRecognizer(Recognizer):
+    name = "email"
+    types = ("EMAIL",)
+    families = F.EMAIL
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        for m in _EMAIL_RE.finditer(ctx.view):
+            local = m.group(0).split("@", 1)[0]
+            if ".." in local:
+                continue
+            yield Candidate("EMAIL", m.start(), m.end(), 0.95, "email", m.group(0).lower(),
+                            ("syntax",))
+
+
+class QQRecognizer(Recognizer):
+    name = "qq"
+    types = ("QQ_NUMBER",)
+    families = F.DIGITS
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        if not ctx.families & F.CONTACT_CUE:
+            return
+        for run, i, j, digits in aligned_numbers(ctx, 5, 11):
+            if digits[0] == "0" or not digits.isdigit():
+                continue
+            if i != 0 or j != len(run.groups) - 1:
+                continue
+            yield Candidate("QQ_NUMBER", run.groups[i][0], run.groups[j][1], 0.4, "qq", digits,
+                            )
+
+
+_WECHAT_RE = re.compile(
+    r"(?:微信号?|vx|VX|Vx|wx|WX|Wx|薇信|[Vv]信|威信|wechat|WeChat|加[Vv])\s*(?:号|id|ID)?\s*[:：是为]?\s*"
+    r"([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
+)
+
+
+class WeChatRecognizer(Recognizer):
+    name = "wechat"
+    types = ("WECHAT_ID",)
+    families = F.CONTACT_CUE
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        for m in _WECHAT_RE.finditer(ctx.view):
+            yield Candidate("WECHAT_ID", m.start(1), m.end(1), 0.85, "wechat+cue", m.group(1),
+                            note="cue")
+
+
+RECOGNIZERS = [MobileRecognizer, LandlineRecognizer, EmailRecognizer, QQRecognizer,
+               WeChatRecognizer]

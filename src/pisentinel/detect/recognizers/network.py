@@ -1,0 +1,42 @@
+"""Network identifiers: IPv4 and IPv6 addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from pisentinel.detect import families as F
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4_RE = re.compile(rf"(?<![0-9.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\.?[0-9])")
+_IPV6_RE = re.compile(
+    r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?::[0-9A-Fa-f]{1,4}){0,6}"
+    r"(?![0-9A-Fa-f:])"
+)
+
+
+class IPRecognizer(Recognizer):
+    name = "ip"
+    types = ("IP_ADDRESS",)
+    families = F.IP
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        for m in _IPV4_RE.finditer(view):
+            ip = ipaddress.IPv4Address(m.group(0))
+            score = 0.75 if ip.is_global else 0.55
+            yield Candidate("IP_ADDRESS", m.start(), m.end(), score, "ipv4", m.group(0),
+                            ("octets",), {"global": ip.is_global})
+        if ":" in view:
+            for m in _IPV6_RE.finditer(view):
+                try:
+                    ip6 = ipaddress.IPv6Address(m.group(0))
+                except ValueError:
+                    continue
+                yield Candidate("IP_ADDRESS", m.start(), m.end(), 0.75, "ipv6", ip6.compressed,
+                                ("ipv6",))
+
+
+RECOGNIZERS = [IPRecognizer]

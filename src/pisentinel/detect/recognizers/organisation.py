@@ -1,0 +1,34 @@
+"""Organisations: the unified social credit code (GB 32100), which names the subject of a lead."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pisentinel.detect import families as F
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.detect.validators import region_ok, uscc_ok
+
+_USCC_RE = re.compile(
+    r"(?<![A-Za-z0-9])[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}"
+    r"(?![A-Za-z0-9])"
+)
+
+
+class USCCRecognizer(Recognizer):
+    name = "uscc"
+    types = ("USCC",)
+    families = F.DIGITS
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        if not any(r.end - r.start >= 6 for r in ctx.runs):
+            return
+        for m in _USCC_RE.finditer(ctx.view):
+            code = m.group(0).upper()
+            if code.isdigit() or not uscc_ok(code):
+                continue
+            score = 0.95 if region_ok(code[2:8]) else 0.7
+            yield Candidate("USCC", m.start(), m.end(), score, "uscc", code, ("gb32100",))
+
+
+RECOGNIZERS = [USCCRecognizer]

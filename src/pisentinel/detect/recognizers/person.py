@@ -1,0 +1,120 @@
+"""First-tier person names: a surname-led name after a label (姓名：, 联系人, 患者 …), before a
+form of address (先生, 女士), or right before another identifier of the same person. Names in
+free running text are the trained recognizer's job (detect.ner)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from pisentinel.detect import families as F
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.knowledge import lexicon, load_yaml
+
+_HAN = "\u4e00-\u9fff"
+
+
+@cache
+def _surname_pattern() -> str:
+    names = lexicon("surnames")
+    compound = sorted((s for s in names if len(s) > 1), key=len, reverse=True)
+    single = "".join(s for s in names if len(s) == 1)
+    return f"(?:{'|'.join(compound)}|[{single}])"
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return load_yaml("names_addresses.yaml")  # type: ignore[no-any-return,unused-ignore]
+
+
+@cache
+def _label_re() -> re.Pattern[str]:
+    labels = sorted(_rules()["name_labels"], key=len, reverse=True)
+    return re.compile(
+        f"(?:{'|'.join(map(re.escape, labels))})[：:是为叫\\s]{{0,2}}"
+        f"({_surname_pattern()}[{_HAN}]{{1,2}})"
+    )
+
+
+@cache
+def _honorific_re() -> re.Pattern[str]:
+    return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})(?:先生|女士|小姐)")
+
+
+@cache
+def _before_pi_re() -> re.Pattern[str]:
+    return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})[\\s,，:：;；、/|（(]{{0,2}}$")
+
+
+@cache
+def _stops() -> tuple[str, ...]:
+    return tuple(sorted(_rules()["name_stop_prefixes"], key=len, reverse=True))
+
+
+@cache
+def _blocklist() -> frozenset[str]:
+    return frozenset(_rules()["name_blocklist"])
+
+
+def trim_name(name: str, surname_len: int) -> str:
+    """Cut a captured name before a following label or function word (张三电话 → 张三)."""
+    stops = _stops()
+    for k in range(surname_len + 1, len(name)):
+        if name[k:].startswith(stops) or any(s.startswith(name[k:]) for s in stops if len(s) > 1):
+            return name[:k]
+    return name
+
+
+def _surname_len(name: str) -> int:
+    return 2 if name[:2] in lexicon("surnames") else 1
+
+
+class LabelledNameRecognizer(Recognizer):
+    name = "name_label"
+    types = ("PERSON_NAME",)
+    families = F.NAME
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        for m in _label_re().finditer(view):
+            name = trim_name(m.group(1), _surname_len(m.group(1)))
+            yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(name), 0.8, "label",
+                            name, ("surname",))
+        for m in _honorific_re().finditer(view):
+            name = trim_name(m.group(1), _surname_len(m.group(1)))
+            if len(name) < len(m.group(1)):
+                continue
+            yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.6, "honorific", name,
+                            ("surname",))
+
+
+class NameBeforeIdentifierRecognizer(Recognizer):
+    """张三 13812345678 / 李四，110101…: a name written right before an identifier."""
+
+    name = "name_before_identifier"
+    types = ("PERSON_NAME",)
+    families = F.DIGITS
+    composite = True
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        anchors = [c for c in ctx.found if c.type in ("CN_ID_CARD", "PHONE_NUMBER")]
+        taken = {(c.start, c.end) for c in ctx.found if c.type == "PERSON_NAME"}
+        for c in anchors:
+            lo = max(0, c.start - 8)
+            m = _before_pi_re().search(view, lo, c.start)
+            if not m:
+                continue
+            raw = m.group(1)
+            if raw in _blocklist() or raw[:2] in _blocklist():
+                continue
+            name = trim_name(raw, _surname_len(raw))
+            if len(name) != len(raw) or (m.start(1), m.end(1)) in taken:
+                continue
+            yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.55, "before_identifier",
+                            name, ("surname",))
+
+
+RECOGNIZERS = [LabelledNameRecognizer, NameBeforeIdentifierRecognizer]

@@ -1,0 +1,147 @@
+"""First-tier addresses and whereabouts.
+
+An address starts at a known administrative division (from the GB/T 2260 gazetteer) or right
+after an address label (住址：), then runs through address components from coarse to fine
+(province → … → road → number → building → room); it must reach at least one fine component,
+since "浙江省杭州市" names a region, not where someone lives. Whereabouts are time-and-place
+sequences: two or more times each followed by a place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import ahocorasick
+
+from pisentinel.detect import families as F
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.knowledge import load_yaml, regions
+
+_FINE_FROM = 5  # index of the first component finer than a village (road, number, building …)
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "区", "县", "旗", "盟", "地区")
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return load_yaml("names_addresses.yaml")  # type: ignore[no-any-return,unused-ignore]
+
+
+@cache
+def _components() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in _rules()["address_components"])
+
+
+@cache
+def _gazetteer() -> Any:
+    """Division names with their suffix (杭州市, 西湖区) and provinces/cities without (杭州)."""
+    auto = ahocorasick.Automaton()
+    for r in regions().values():
+        name = r.name
+        if len(name) < 2 or name in ("市辖区", "县", "省直辖县级行政区划"):
+            continue
+        auto.add_word(name, name)
+        if r.code.endswith("00"):
+            for suf in _SUFFIXES:
+                if name.endswith(suf) and len(name) - len(suf) >= 2:
+                    auto.add_word(name[: -len(suf)], name[: -len(suf)])
+                    break
+    auto.make_automaton()
+    return auto
+
+
+@cache
+def _label_re() -> re.Pattern[str]:
+    labels = sorted(_rules()["address_labels"], key=len, reverse=True)
+    return re.compile(f"(?:{'|'.join(map(re.escape, labels))})\\s*[：:为是在]?\\s*")
+
+
+def extend_address(view: str, pos: int) -> tuple[int, int]:
+    """Walk address components from `pos`; (end, finest component level reached, or -1)."""
+    comps = _components()
+    level, finest, end = 0, -1, pos
+    while True:
+        for k in range(level, len(comps)):
+            m = comps[k].match(view, end)
+            if m and m.end() > end:
+                end, level, finest = m.end(), k if k >= _FINE_FROM else k + 1, max(finest, k)
+                break
+        else:
+            return end, finest
+
+
+class AddressRecognizer(Recognizer):
+    name = "address_rules"
+    types = ("ADDRESS",)
+    families = F.ADDRESS
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        covered_to = -1
+        starts: list[tuple[int, str]] = [(m.end(), "label") for m in _label_re().finditer(view)]
+        for end, name in _gazetteer().iter_long(view):
+            starts.append((end - len(name) + 1, "gazetteer"))
+        for start, how in sorted(starts):
+            if start < covered_to:
+                continue
+            end, finest = extend_address(view, start)
+            if how == "gazetteer" and end == start + 0:
+                continue
+            if finest < _FINE_FROM:
+                continue
+            covered_to = end
+            score = 0.75 if how == "label" else 0.65
+            yield Candidate("ADDRESS", start, end, score, how, view[start:end], ("components",),
+                            {"finest": finest})
+
+
+_TIME_RE = re.compile(
+    r"(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?[0-9]{1,2}[:：时点][0-9]{1,2}分?"
+    r"(?:[:：][0-9]{2})?"
+)
+
+
+@cache
+def _place_re() -> re.Pattern[str]:
+    suffixes = sorted(_rules()["place_suffixes"], key=len, reverse=True)
+    return re.compile(
+        f"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{'|'.join(map(re.escape, suffixes))})"
+    )
+
+
+@cache
+def _cue_re() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, _rules()["whereabouts_cues"])))
+
+
+class WhereaboutsRecognizer(Recognizer):
+    name = "whereabouts"
+    types = ("WHEREABOUTS",)
+    families = F.TIME
+    composite = True
+
+    def find(self, ctx: ScanContext) -> Iterator[Candidate]:
+        view = ctx.view
+        places = [(c.start, c.end) for c in ctx.found
+                  if c.type in ("ADDRESS", "GPS_COORDINATE")]
+        pairs: list[tuple[int, int]] = []
+        for m in _TIME_RE.finditer(view):
+            near = [p for p in places if 0 <= p[0] - m.end() <= 20]
+            if near:
+                pairs.append((m.start(), near[0][1]))
+                continue
+            pm = _place_re().search(view, m.end(), min(len(view), m.end() + 24))
+            if pm and pm.start() - m.end() <= 10:
+                pairs.append((m.start(), pm.end()))
+        if len(pairs) < 2:
+            return
+        cue = _cue_re().search(view)
+        plates = any(c.type == "LICENSE_PLATE" for c in ctx.found)
+        score = 0.7 + (0.15 if cue else 0.0) + (0.1 if plates else 0.0)
+        yield Candidate("WHEREABOUTS", pairs[0][0], pairs[-1][1], min(score, 0.95),
+                        "time_place_sequence", view[pairs[0][0] : pairs[-1][1]],
+                        ("sequence",), {"points": len(pairs)}, note="cue" if cue else "")
+
+
+RECOGNIZERS = [AddressRecognizer, WhereaboutsRecognizer]

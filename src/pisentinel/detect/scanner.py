@@ -1,0 +1,213 @@
+"""The scanner: normalise → prefilter → recognizers → context scoring → overlaps → findings.
+
+`scan_batch` is the one function engines call: Arrow batch in, Arrow batch of findings out, the
+same code in a plain loop, a process pool, DuckDB or Spark's mapInArrow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+
+from pisentinel.detect import families as F
+from pisentinel.detect.context import score_candidate
+from pisentinel.detect.finding import Explanation, Finding
+from pisentinel.detect.normalize import normalize
+from pisentinel.detect.prefilter import Prefilter
+from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
+from pisentinel.knowledge import pi_types
+
+DEFAULT_MIN_SCORE = 0.5
+_NON_EXCLUSIVE = frozenset({"WHEREABOUTS"})
+
+FINDINGS_SCHEMA = pa.schema([
+    ("row", pa.int64()),
+    ("column", pa.string()),
+    ("start", pa.int64()),
+    ("end", pa.int64()),
+    ("type", pa.string()),
+    ("score", pa.float64()),
+    ("sensitive", pa.bool_()),
+    ("masked", pa.string()),
+    ("explanation", pa.string()),
+])
+
+
+def _obfuscated(raw: str, view: str) -> bool:
+    """Whether a span was found only after normalisation changed its letters or digits."""
+    if len(raw) != len(view):
+        return True
+    return any(a != b and b.isalnum() for a, b in zip(raw, view, strict=True))
+
+
+def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
+    """Among overlapping candidates keep the best scored (then the longest)."""
+    kept: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: (-c.score, -(c.end - c.start), c.start)):
+        if c.type in _NON_EXCLUSIVE or not any(
+            k.type not in _NON_EXCLUSIVE and c.start < k.end and k.start < c.end for k in kept
+        ):
+            kept.append(c)
+    return sorted(kept, key=lambda c: (c.start, c.end))
+
+
+class Scanner:
+    """A configured detector. Build one and reuse it: construction compiles the prefilter."""
+
+    def __init__(
+        self,
+        types: Iterable[str] | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
+        use_hyperscan: bool = True,
+        recognizers: Sequence[Recognizer] | None = None,
+    ) -> None:
+        known = pi_types()
+        self.types = frozenset(types) if types is not None else None
+        if self.types is not None:
+            unknown = sorted(self.types - set(known))
+            if unknown:
+                raise ValueError(f"unknown PI types: {', '.join(unknown)}")
+        self.min_score = min_score
+        recs = list(recognizers) if recognizers is not None else default_recognizers()
+        self._primary = [r for r in recs if not r.composite]
+        self._composite = [r for r in recs if r.composite]
+        self.prefilter = Prefilter(use_hyperscan=use_hyperscan)
+
+    # -- text -------------------------------------------------------------------------------
+    def scan_text(self, text: str) -> list[Finding]:
+        return self._scan(text, self.prefilter.families_for_text(text))
+
+    def scan_texts(self, texts: Sequence[str | None]) -> list[list[Finding]]:
+        arr = pa.array(texts, type=pa.large_string())
+        fams = self._families(arr)
+        return [self._scan(t, int(f)) if t and f else [] for t, f in zip(texts, fams, strict=True)]
+
+    def _run(self, recs: list[Recognizer], ctx: ScanContext) -> list[Candidate]:
+        out: list[Candidate] = []
+        view = ctx.view
+        for rec in recs:
+            if rec.families & ctx.families:
+                for cand in rec.find(ctx):
+                    cand.recognizer = rec.name
+                    score_candidate(view, cand)
+                    if cand.score >= self.min_score:
+                        out.append(cand)
+        return out
+
+    def _scan(self, text: str, families: int) -> list[Finding]:
+        if not families or not text:
+            return []
+        norm = normalize(text)
+        ctx = ScanContext(norm, families)
+        ctx.found = _resolve_overlaps(self._run(self._primary, ctx))
+        if self._composite:
+            ctx.found = _resolve_overlaps(ctx.found + self._run(self._composite, ctx))
+        return self._to_findings(ctx)
+
+    def _to_findings(self, ctx: ScanContext) -> list[Finding]:
+        norm = ctx.norm
+        out: list[Finding] = []
+        wanted = self.types
+        for c in ctx.found:
+            start, end = norm.to_original(c.start, c.end)
+            raw = norm.original[start:end]
+            expl = Explanation(c.recognizer, c.pattern, c.base_score, c.validators, c.cues,
+                               c.negative_cues, _obfuscated(raw, norm.text[c.start:c.end]), c.note)
+            attrs = c.attributes or {}
+            if wanted is None or c.type in wanted:
+                out.append(Finding(c.type, start, end, c.score, expl, raw, c.value, attrs))
+            if c.type == "CN_ID_CARD" and int(attrs.get("age", 99)) < 14 and (
+                wanted is None or "MINOR" in wanted
+            ):
+                minor = Explanation("minor", "id_birth_date", c.score, ("age<14",),
+                                    note=f"age {attrs['age']}")
+                out.append(Finding("MINOR", start, end, c.score, minor, raw, c.value, attrs))
+        return out
+
+    # -- Arrow ------------------------------------------------------------------------------
+    def _families(self, arr: pa.Array) -> np.ndarray:
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = arr.cast(pa.large_string())
+        width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+        data = bufs[2].to_pybytes() if bufs[2] is not None else b""
+        return self.prefilter.families_for_buffer(data, offsets.astype(np.int64))
+
+    def scan_array(self, arr: pa.Array) -> list[tuple[int, Finding]]:
+        """(row, finding) for every finding in a string array."""
+        fams = self._families(arr)
+        rows = np.flatnonzero(fams)
+        if len(rows) == 0:
+            return []
+        texts = arr.take(pa.array(rows)).to_pylist()
+        out: list[tuple[int, Finding]] = []
+        for r, text, fam in zip(rows.tolist(), texts, fams[rows].tolist(), strict=True):
+            if text:
+                out.extend((r, f) for f in self._scan(text, fam))
+        return out
+
+    def scan_batch(
+        self,
+        batch: pa.RecordBatch | pa.Table,
+        columns: Sequence[str] | None = None,
+        mask: Callable[[str, str], str] | None = None,
+    ) -> pa.RecordBatch:
+        """Findings of every text column of `batch` (or of `columns`), one row each, with the
+        value masked (never raw). `row` indexes the input batch."""
+        masker = mask or _default_mask()
+        cols = list(columns) if columns is not None else [
+            f.name for f in batch.schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        out: dict[str, list[object]] = {f.name: [] for f in FINDINGS_SCHEMA}
+        sensitive = {code: t.sensitive for code, t in pi_types().items()}
+        for name in cols:
+            for row, f in self.scan_array(batch.column(name)):
+                out["row"].append(row)
+                out["column"].append(name)
+                out["start"].append(f.start)
+                out["end"].append(f.end)
+                out["type"].append(f.type)
+                out["score"].append(f.score)
+                out["sensitive"].append(sensitive[f.type])
+                out["masked"].append(masker(f.type, f.text))
+                out["explanation"].append(f.explanation.describe())
+        return pa.RecordBatch.from_pydict(out, schema=FINDINGS_SCHEMA)
+
+
+@cache
+def _default_mask() -> Callable[[str, str], str]:
+    from pisentinel.protect import mask_value
+
+    return mask_value  # type: ignore[no-any-return]
+
+
+@cache
+def default_scanner() -> Scanner:
+    return Scanner()
+
+
+def scan_text(text: str, types: Iterable[str] | None = None,
+              min_score: float = DEFAULT_MIN_SCORE) -> list[Finding]:
+    """Find PI in one text. Offsets are code points into `text`, end exclusive."""
+    if types is None and min_score == DEFAULT_MIN_SCORE:
+        return default_scanner().scan_text(text)
+    return _scanner_for(frozenset(types) if types is not None else None, min_score).scan_text(text)
+
+
+@cache
+def _scanner_for(types: frozenset[str] | None, min_score: float) -> Scanner:
+    return Scanner(types=types, min_score=min_score)
+
+
+def scan_batch(batch: pa.RecordBatch | pa.Table, columns: Sequence[str] | None = None
+               ) -> pa.RecordBatch:
+    return default_scanner().scan_batch(batch, columns)
+
+
+__all__ = ["FINDINGS_SCHEMA", "F", "Scanner", "default_scanner", "scan_batch", "scan_text"]

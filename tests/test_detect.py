@@ -1,0 +1,177 @@
+"""Detector behaviour on the surface forms Chinese PI takes, and on look-alikes that are not PI.
+
+Every identifier here is synthetic: IDs and cards are built with their check digits below."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from pisentinel import scan_text
+from pisentinel.detect import Scanner
+from pisentinel.detect.validators import id_check_char
+
+
+def make_id(body17: str) -> str:
+    return body17 + id_check_char(body17)
+
+
+def luhn_complete(prefix: str) -> str:
+    for d in "0123456789":
+        cand = prefix + d
+        total = 0
+        for i, c in enumerate(reversed(cand)):
+            n = int(c) * (2 if i % 2 else 1)
+            total += n - 9 if n > 9 else n
+        if total % 10 == 0:
+            return cand
+    raise AssertionError
+
+
+ID = make_id("11010119900307777")
+ID_LINAN = make_id("33018519850412123")  # 临安市: abolished in 2017, still on IDs
+CARD19 = luhn_complete("622202123456789012")
+CARD16 = luhn_complete("622848001234567")
+
+
+def found(text: str, **kw: object) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in scan_text(text, **kw)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"身份证号{ID}", ("CN_ID_CARD", ID)),
+        (f"证件号码：{ID_LINAN}。", ("CN_ID_CARD", ID_LINAN)),
+        (f"他的号是{ID[:6]} {ID[6:14]} {ID[14:]}谢谢",
+         ("CN_ID_CARD", f"{ID[:6]} {ID[6:14]} {ID[14:]}")),
+        ("电话13812345678你好", ("PHONE_NUMBER", "13812345678")),
+        ("手机：１３８１２３４５６７８", ("PHONE_NUMBER", "１３８１２３４５６７８")),
+        ("联系一三八一二三四五六七八", ("PHONE_NUMBER", "一三八一二三四五六七八")),
+        ("打幺三八幺二三四五六七八", ("PHONE_NUMBER", "幺三八幺二三四五六七八")),
+        ("手机138 1234 5678", ("PHONE_NUMBER", "138 1234 5678")),
+        ("手机138-1234-5678", ("PHONE_NUMBER", "138-1234-5678")),
+        ("手机138·1234·5678", ("PHONE_NUMBER", "138·1234·5678")),
+        ("手机138\u200b1234\u200b5678", ("PHONE_NUMBER", "138\u200b1234\u200b5678")),
+        ("电话+86 138 1234 5678", ("PHONE_NUMBER", "+86 138 1234 5678")),
+        ("电话0086-13812345678", ("PHONE_NUMBER", "0086-13812345678")),
+        ("座机0571-87654321", ("PHONE_NUMBER", "0571-87654321")),
+        ("座机(010)62345678", ("PHONE_NUMBER", "(010)62345678")),
+        (f"卡号{CARD19}", ("BANK_CARD", CARD19)),
+        (f"银行卡 {CARD16[:4]} {CARD16[4:8]} {CARD16[8:12]} {CARD16[12:]}",
+         ("BANK_CARD", f"{CARD16[:4]} {CARD16[4:8]} {CARD16[8:12]} {CARD16[12:]}")),
+        ("邮箱abc.de@qq.com谢谢", ("EMAIL", "abc.de@qq.com")),
+        ("车牌京AD12345", ("LICENSE_PLATE", "京AD12345")),
+        ("车牌粤B·12345", ("LICENSE_PLATE", "粤B·12345")),
+        ("沪A12345D停在门口", ("LICENSE_PLATE", "沪A12345D")),
+        ("护照号码E12345678", ("PASSPORT", "E12345678")),
+        ("港澳通行证C12345678", ("HK_MACAO_PERMIT", "C12345678")),
+        ("台胞证12345678", ("TAIWAN_PERMIT", "12345678")),
+        ("登录IP 202.96.128.86", ("IP_ADDRESS", "202.96.128.86")),
+        ("QQ：123456789", ("QQ_NUMBER", "123456789")),
+        ("加微信：zhang_san88", ("WECHAT_ID", "zhang_san88")),
+        ("坐标116.397128,39.916527", ("GPS_COORDINATE", "116.397128,39.916527")),
+        ("出生日期：1990年3月7日", ("BIRTH_DATE", "1990年3月7日")),
+        ("统一社会信用代码91350100M000100Y43", ("USCC", "91350100M000100Y43")),
+        ("姓名：张三电话：13912345678", ("PERSON_NAME", "张三")),
+        ("住址：浙江省杭州市西湖区文三路90号3栋2单元501室",
+         ("ADDRESS", "浙江省杭州市西湖区文三路90号3栋2单元501室")),
+        ("患者确诊为糖尿病", ("MEDICAL_HEALTH", "糖尿病")),
+        ("他是基督徒", ("RELIGION", "基督徒")),
+        ("小区采集了业主的人脸信息", ("BIOMETRIC", "人脸信息")),
+    ],
+)
+def test_surface_forms(text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"身份证号{ID[:-1]}{'0' if ID[-1] != '0' else '1'}",  # bad checksum
+        "身份证号110101199013327771",  # month 13
+        "订单号13812345678901234",  # phone inside a longer number
+        "时间戳1700000000000",
+        "金额¥13,812,345.67元",
+        "版本号1.2.3.4",
+        "快递单号：13812345678",
+        f"订单号：{CARD19}",
+        "共计12345人参加",
+        "ISBN 978-7-111-12345-6",
+        "2023-01-05 13:45:00 系统日志",
+    ],
+)
+def test_hard_negatives(text: str) -> None:
+    assert [t for t, _ in found(text) if t in ("CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD",
+                                                "IP_ADDRESS")] == []
+
+
+def test_offsets_point_into_original_text() -> None:
+    text = "前缀\u200b\u200b手机１３８\u200b１２３４ ５６７８后缀"
+    (f,) = [f for f in scan_text(text) if f.type == "PHONE_NUMBER"]
+    assert text[f.start : f.end] == "１３８\u200b１２３４ ５６７８"
+    assert f.value == "13812345678"
+    assert f.explanation.normalized
+
+
+def test_minor_is_derived_from_the_id_birth_date() -> None:
+    child = make_id("33010620180601123")
+    types = {f.type for f in scan_text(f"学生身份证{child}")}
+    assert types == {"CN_ID_CARD", "MINOR"}
+    assert "MINOR" not in {f.type for f in scan_text(f"身份证{ID}")}
+
+
+def test_id_attributes_and_explanation() -> None:
+    (f,) = scan_text(f"身份证：{ID}")
+    assert f.attributes["birth_date"] == "1990-03-07"
+    assert f.attributes["sex"] == "男"
+    assert "mod11-2" in f.explanation.validators
+    assert f.explanation.cues
+    assert ID not in repr(f)
+
+
+def test_negative_cue_lowers_the_score() -> None:
+    plain = scan_text("用户13812345678")[0].score
+    order = scan_text("订单号13812345678", min_score=0.0)
+    assert order and order[0].score < plain
+
+
+def test_types_filter_and_min_score() -> None:
+    text = f"电话13812345678 身份证{ID}"
+    assert [f.type for f in scan_text(text, types=["CN_ID_CARD"])] == ["CN_ID_CARD"]
+    with pytest.raises(ValueError, match="NOT_A_TYPE"):
+        Scanner(types=["NOT_A_TYPE"])
+
+
+TEXTS = [
+    f"张三的身份证{ID}，手机１３８ １２３４ ５６７８",
+    "没有任何个人信息的一句话。",
+    "",
+    None,
+    "邮箱a@b.cn 车牌京A12345 IP 8.8.8.8",
+    "住址：北京市朝阳区建国路88号SOHO现代城5号楼1203室",
+    "08:12到达万达广场停车场，09:30离开至西湖区文三路口，11:00到达杭州东站",
+]
+
+
+def test_hyperscan_and_re_prefilters_agree() -> None:
+    a = Scanner(use_hyperscan=True).scan_texts(TEXTS)
+    b = Scanner(use_hyperscan=False).scan_texts(TEXTS)
+    assert [[(f.type, f.start, f.end) for f in x] for x in a] == [
+        [(f.type, f.start, f.end) for f in x] for x in b
+    ]
+    assert sum(map(len, a)) >= 8
+
+
+def test_scan_batch_rows_columns_and_masking() -> None:
+    batch = pa.record_batch(
+        {"备注": pa.array(TEXTS, pa.string()), "id": pa.array(range(len(TEXTS)), pa.int64())}
+    )
+    out = Scanner().scan_batch(batch, mask=lambda t, v: "*" * len(v))
+    rows = out.to_pylist()
+    assert {r["column"] for r in rows} == {"备注"}
+    assert {r["row"] for r in rows} >= {0, 4, 5, 6}
+    for r in rows:
+        assert set(r["masked"]) == {"*"}
+        text = TEXTS[r["row"]]
+        assert text is not None and 0 <= r["start"] < r["end"] <= len(text)
