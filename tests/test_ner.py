@@ -1,0 +1,219 @@
+"""The trained NER recognizer: API contract, offsets, modes, and the numpy machinery under it.
+
+Sentences are synthetic, written here; the model is the one shipped in the package.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from pisentinel.detect.finding import Finding
+from pisentinel.detect.ner import NerRecognizer, load_default
+from pisentinel.detect.ner._decode import (
+    TAGS,
+    allowed_transitions,
+    spans_from_tags,
+    viterbi_rows,
+)
+from pisentinel.detect.ner._features import (
+    N_LEX_FEATURES,
+    FeatureTables,
+    HashIndex,
+    codepoints,
+    lexicon_bits,
+    word_hash,
+)
+
+DOXX = "我叫张伟，家住浙江省杭州市西湖区文三路90号，在杭州海康科技有限公司上班。"
+POSTS = [
+    "王秀英今天去了上海市浦东新区世纪大道100号的中国银行办事。",
+    "李明和刘洋在北京大学读书，住在海淀区中关村南大街5号。",
+    "没有任何实体的一句话。",
+    "",
+    "开盒：陈志强，手机13800000000，住广州市天河区体育西路88号。",
+]
+
+
+@pytest.fixture(scope="module")
+def rec() -> NerRecognizer:
+    return load_default()
+
+
+def _check_offsets(text: str, findings: list[Finding]) -> None:
+    for f in findings:
+        assert 0 <= f.start < f.end <= len(text)
+        assert f.text == text[f.start:f.end]
+        assert f.type in ("PERSON_NAME", "ADDRESS", "ORGANIZATION")
+        assert 0.0 < f.score <= 1.0
+        assert f.explanation.recognizer == "ner"
+        assert f.explanation.base_score == f.score
+
+
+def test_load_default_is_cached(rec: NerRecognizer) -> None:
+    assert load_default() is rec
+    assert rec.name == rec.meta["name"]
+
+
+def test_finds_name_address_and_company(rec: NerRecognizer) -> None:
+    found = rec.find(DOXX)
+    _check_offsets(DOXX, found)
+    by_type = {t: [f.text for f in found if f.type == t]
+               for t in ("PERSON_NAME", "ADDRESS", "ORGANIZATION")}
+    assert "张伟" in by_type["PERSON_NAME"]
+    assert any("杭州市" in a and "文三路" in a for a in by_type["ADDRESS"])
+    assert any(o.endswith("有限公司") for o in by_type["ORGANIZATION"])
+
+
+def test_find_many_matches_find(rec: NerRecognizer) -> None:
+    batch = rec.find_many(POSTS)
+    assert len(batch) == len(POSTS)
+    for text, found in zip(POSTS, batch, strict=True):
+        _check_offsets(text, found)
+        alone = rec.find(text)
+        assert [(f.start, f.end, f.type) for f in found] == [
+            (f.start, f.end, f.type) for f in alone]
+        assert [f.score for f in found] == pytest.approx([f.score for f in alone], abs=1e-3)
+    assert batch[3] == []
+    assert "陈志强" in [f.text for f in batch[4] if f.type == "PERSON_NAME"]
+
+
+def test_offsets_are_code_points_with_astral_characters(rec: NerRecognizer) -> None:
+    text = "😀😀𠀀转发：" + DOXX
+    found = rec.find(text)
+    _check_offsets(text, found)
+    assert "张伟" in [f.text for f in found if f.type == "PERSON_NAME"]
+
+
+def test_long_text_is_segmented_without_losing_offsets(rec: NerRecognizer) -> None:
+    filler = "今天天气很好，我们一起去公园散步吧。" * 80  # > 1,000 characters
+    text = filler + DOXX + filler + DOXX
+    found = rec.find(text)
+    _check_offsets(text, found)
+    names = [f.start for f in found if f.text == "张伟"]
+    first = len(filler) + DOXX.index("张伟")
+    assert names == [first, first + len(DOXX) + len(filler)]
+
+
+def test_window_mode_maps_offsets_back_to_full_text(rec: NerRecognizer) -> None:
+    filler = "这是一段与任何人都无关的普通文字，用来把证据隔开。" * 30
+    text = filler + DOXX + filler
+    anchor = text.index("90号")
+    near = rec.find_near(text, [(anchor, anchor + 3)], radius=40)
+    _check_offsets(text, near)
+    assert {f.text for f in near} >= {"张伟"}
+    assert all(abs(f.start - anchor) < 40 + 20 for f in near)
+    full = {(f.start, f.end, f.type) for f in rec.find(text)}
+    assert {(f.start, f.end, f.type) for f in near} <= full
+
+
+def test_window_mode_without_anchors_reads_nothing(rec: NerRecognizer) -> None:
+    assert rec.find_near(DOXX, []) == []
+
+
+def test_findings_do_not_reveal_values_in_repr(rec: NerRecognizer) -> None:
+    found = rec.find(DOXX)
+    assert found
+    assert all("张伟" not in repr(f) for f in found)
+    assert "张伟" not in repr(rec)
+
+
+def test_nul_characters_in_input_are_harmless(rec: NerRecognizer) -> None:
+    text = "\x00\x00" + DOXX + "\x00"
+    _check_offsets(text, rec.find(text))
+
+
+# -- the numpy machinery ---------------------------------------------------------------------
+def test_hash_index_agrees_with_a_dict() -> None:
+    rng = np.random.default_rng(3)
+    keys = np.unique(rng.integers(1, 2**63, size=5000, dtype=np.uint64))
+    values = rng.integers(0, 1000, size=len(keys)).astype(np.int64)
+    index = HashIndex(keys, values)
+    reference = dict(zip(keys.tolist(), values.tolist(), strict=True))
+    query = np.concatenate([keys, rng.integers(1, 2**63, size=5000, dtype=np.uint64)])
+    got = index.get(query, -1)
+    expected = [reference.get(int(q), -1) for q in query]
+    assert got.tolist() == expected
+
+
+def _tables(words: dict[str, int]) -> FeatureTables:
+    hashes = {word_hash(w): b for w, b in words.items()}
+    keys = np.array(sorted(hashes), dtype=np.uint64)
+    return FeatureTables(
+        char_keys=np.array(sorted(map(ord, "张伟住杭州")), dtype=np.uint32),
+        char_ids=np.arange(5, 10, dtype=np.int64),
+        bigram_keys=np.zeros(0, dtype=np.uint64), bigram_ids=np.zeros(0, dtype=np.int64),
+        lex_keys=keys, lex_bits=np.array([hashes[int(k)] for k in keys], dtype=np.uint16),
+        lex_max_len=4,
+    )
+
+
+def test_lexicon_bits_mark_begin_inside_end() -> None:
+    tables = _tables({"杭州市": 0b10, "张": 0b1})
+    bits = lexicon_bits(tables, codepoints("张伟住杭州市"))
+    assert bits[:, 0].tolist() == [1, 0, 0, 2, 0, 0]  # begin
+    assert bits[:, 1].tolist() == [0, 0, 0, 0, 2, 0]  # inside
+    assert bits[:, 2].tolist() == [1, 0, 0, 0, 0, 2]  # end
+
+
+def test_codepoints_fold_full_width_and_case() -> None:
+    assert codepoints("ＡＢ１a　").tolist() == [ord(c) for c in "ab1a "]
+
+
+def test_feature_width_matches_categories() -> None:
+    from pisentinel.detect.ner._features import featurize
+
+    uni, left, _right, lex = featurize(_tables({"杭州": 1}), codepoints("张伟住杭州"))
+    assert lex.shape == (5, N_LEX_FEATURES)
+    assert uni.tolist()[0] >= 5 and left[0] == 0
+
+
+def test_spans_from_tags() -> None:
+    t = {name: i for i, name in enumerate(TAGS)}
+    tags = np.array([t["O"], t["B-PERSON_NAME"], t["I-PERSON_NAME"], t["B-ADDRESS"],
+                     t["I-ADDRESS"], t["I-ORGANIZATION"], t["O"], t["B-PERSON_NAME"]])
+    assert spans_from_tags(tags) == [(1, 3, 0), (3, 5, 1), (5, 6, 2), (7, 8, 0)]
+
+
+def test_viterbi_never_puts_inside_after_outside() -> None:
+    rng = np.random.default_rng(0)
+    em = rng.normal(size=(500, len(TAGS))).astype(np.float32)
+    trans = np.where(allowed_transitions(), 0.0, -1e4).astype(np.float32)
+    path = viterbi_rows(em, trans, width=50)
+    ok = allowed_transitions()
+    for i in range(1, len(path)):
+        if i % 50:
+            assert ok[path[i - 1], path[i]]
+
+
+def test_viterbi_row_cut_matches_unbroken_decoding_on_clear_input() -> None:
+    rnd = random.Random(1)
+    gold = [rnd.choice([0, 1, 2, 3, 4, 5, 6]) for _ in range(300)]
+    for i in range(len(gold)):  # make the gold path legal
+        if gold[i] % 2 == 0 and gold[i] and (i == 0 or (gold[i - 1] + 1) // 2 != gold[i] // 2):
+            gold[i] -= 1
+    em = np.full((300, len(TAGS)), -5.0, dtype=np.float32)
+    em[np.arange(300), gold] = 5.0
+    trans = np.where(allowed_transitions(), 0.0, -1e4).astype(np.float32)
+    assert viterbi_rows(em, trans, width=64).tolist() == gold
+
+
+def test_decode_segments_decodes_each_segment_as_if_alone() -> None:
+    from pisentinel.detect.ner._decode import decode_segments
+
+    rng = np.random.default_rng(5)
+    trans = rng.normal(size=(len(TAGS), len(TAGS))).astype(np.float32)
+    trans[~allowed_transitions()] = -1e4
+    lengths = np.array([7, 30, 1, 64, 12])
+    starts = np.concatenate(([3], 3 + np.cumsum(lengths + 3)[:-1]))
+    em = rng.normal(size=(int(starts[-1] + lengths[-1] + 3), len(TAGS))).astype(np.float32)
+    tags = decode_segments(em, trans, starts, lengths, min_width=40)
+    for s, n in zip(starts, lengths, strict=True):
+        alone = decode_segments(em[s:s + n], trans, np.array([0]), np.array([n]))
+        assert tags[s:s + n].tolist() == alone.tolist()
+    outside = np.ones(len(em), dtype=bool)
+    for s, n in zip(starts, lengths, strict=True):
+        outside[s:s + n] = False
+    assert (tags[outside] == 0).all()

@@ -1,0 +1,100 @@
+"""Entity-level precision / recall / F1 per type on held-out data, and speed, through the same
+`NerRecognizer` path the detector calls.
+
+    .venv/bin/python training/ner/evaluate.py                       # shipped model
+    .venv/bin/python training/ner/evaluate.py --model /tmp/ner_xc --corpus peoples_daily
+
+(a) the CLUENER test split (12%, never used for training or tuning) and (b) with `--corpus`, a
+whole corpus the model was trained without (cross-corpus). Exact span and type must match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpora import Sentence, load_all, split_cluener
+from train import merge_adjacent_addresses, prf
+
+from pisentinel.detect.ner import NerRecognizer, default_model_dir
+
+
+def evaluate(rec: NerRecognizer, gold: list[Sentence]) -> dict[str, dict]:
+    found = rec.find_many([s.text for s in gold])
+    return prf(gold, [[(f.start, f.end, f.type) for f in fs] for fs in found])
+
+
+def print_table(title: str, scores: dict[str, dict]) -> None:
+    print(f"\n{title}")
+    print(f"{'type':<14}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}")
+    for t, v in scores.items():
+        print(f"{t:<14}{v['p']:>8.3f}{v['r']:>8.3f}{v['f1']:>8.3f}{v['gold']:>8}")
+
+
+def speed(rec: NerRecognizer, texts: list[str], repeat: int = 3) -> float:
+    """Characters per second, full-text mode, best of `repeat` (one ORT thread, one process)."""
+    n = sum(map(len, texts))
+    rec.find_many(texts[:50])
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        rec.find_many(texts)
+        best = min(best, time.perf_counter() - t)
+    return n / best
+
+
+def window_speed(rec: NerRecognizer, texts: list[str], seed: int = 7) -> tuple[float, float]:
+    """Window mode over posts where ~1 in 10 carries an anchor finding (a phone number, say):
+    characters of input per second, and the share of characters the model actually reads."""
+    rng = random.Random(seed)
+    jobs = []
+    for t in texts:
+        if len(t) > 20 and rng.random() < 0.1:
+            s = rng.randrange(0, len(t) - 11)
+            jobs.append((t, [(s, s + 11)]))
+        else:
+            jobs.append((t, []))
+    n = sum(len(t) for t in texts)
+    read = sum(e - s for t, sp in jobs for s, e in rec._windows(t, sp, 40))
+    t0 = time.perf_counter()
+    for t, sp in jobs:
+        if sp:
+            rec.find_near(t, sp)
+    return n / (time.perf_counter() - t0), read / n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", type=Path, default=default_model_dir())
+    ap.add_argument("--corpus", default="", help="whole corpus held out of this model's training")
+    ap.add_argument("--data", type=Path, default=None)
+    args = ap.parse_args()
+    rec = NerRecognizer(args.model)
+    data = load_all(args.data)
+    test = split_cluener(data["cluener"])["test"]
+    print(f"model {args.model} trained on {rec.meta.get('trained_on')}")
+    print_table(f"CLUENER held-out test split ({len(test)} sentences)", evaluate(rec, test))
+    if args.corpus:
+        gold = data[args.corpus]
+        print_table(f"cross-corpus: {args.corpus} ({len(gold)} sentences), gold as published",
+                    evaluate(rec, gold))
+        merged = [merge_adjacent_addresses(s) for s in gold]
+        print_table(f"cross-corpus: {args.corpus}, touching ADDRESS spans joined (CLUENER style)",
+                    evaluate(rec, merged))
+    texts = [s.text for s in test] + [s.text for s in data["peoples_daily"]]
+    print(f"\nfull-text speed: {speed(rec, texts):,.0f} chars/s (1 core, "
+          f"{sum(map(len, texts)):,} chars)")
+    one_long = "\n".join(texts[:2000])
+    print(f"full-text speed, one long text: {speed(rec, [one_long]):,.0f} chars/s")
+    ws, share = window_speed(rec, texts)
+    print(f"window mode (radius 40, anchors in ~10% of texts): {ws:,.0f} chars of input/s, "
+          f"model reads {share:.1%} of the characters")
+
+
+if __name__ == "__main__":
+    main()

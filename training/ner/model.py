@@ -1,0 +1,60 @@
+"""The NER network: embeddings + lexicon bits → residual dilated 1-D convolutions → tag scores,
+with a linear-chain CRF on top for training. Torch is needed only here, at training time; the
+package runs the exported ONNX graph and does Viterbi in numpy."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from pisentinel.detect.ner._decode import N_TAGS, allowed_transitions
+
+
+class CharConvTagger(nn.Module):
+    def __init__(self, n_chars: int, n_bigrams: int, n_lex: int, channels: int = 96,
+                 dilations: tuple[int, ...] = (1, 2, 4, 1), uni_dim: int = 64, bi_dim: int = 32,
+                 dropout: float = 0.25) -> None:
+        super().__init__()
+        self.uni = nn.Embedding(n_chars, uni_dim, padding_idx=0)
+        self.bi = nn.Embedding(n_bigrams, bi_dim, padding_idx=0)
+        self.inp = nn.Linear(uni_dim + 2 * bi_dim + n_lex, channels)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(channels, channels, 3, dilation=d, padding=d) for d in dilations
+        )
+        self.out = nn.Linear(channels, N_TAGS)
+        self.drop = nn.Dropout(dropout)
+        self.receptive_radius = sum(dilations)
+
+    def forward(self, uni: torch.Tensor, left: torch.Tensor, right: torch.Tensor,
+                lex: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([self.uni(uni), self.bi(left), self.bi(right), lex], dim=-1)
+        h = torch.relu(self.inp(self.drop(x))).transpose(1, 2)
+        for conv in self.convs:
+            h = h + torch.relu(conv(self.drop(h)))
+        return self.out(self.drop(h.transpose(1, 2)))
+
+
+class CRF(nn.Module):
+    """Linear-chain CRF over whole rows (padding positions are labelled O, so no mask)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transitions = nn.Parameter(torch.zeros(N_TAGS, N_TAGS))
+        forbid = ~torch.from_numpy(allowed_transitions())
+        self.register_buffer("penalty", forbid.float() * -1e4)
+
+    def trans(self) -> torch.Tensor:
+        return self.transitions + self.penalty
+
+    def nll(self, emissions: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood per character. emissions (B, L, T), tags (B, L)."""
+        trans = self.trans()
+        b, length, _ = emissions.shape
+        gold = emissions.gather(2, tags.unsqueeze(-1)).squeeze(-1).sum(1)
+        gold = gold + trans[tags[:, :-1], tags[:, 1:]].sum(1)
+        alpha = emissions[:, 0]
+        for t in range(1, length):
+            step = alpha.unsqueeze(2) + trans.unsqueeze(0)
+            alpha = torch.logsumexp(step, dim=1) + emissions[:, t]
+        log_z = torch.logsumexp(alpha, dim=1)
+        return (log_z - gold).sum() / (b * length)
