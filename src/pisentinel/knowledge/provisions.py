@@ -117,6 +117,6 @@ def provision(provision_id: str) -> Provision:
         return provisions()[provision_id]
     except KeyError:
         prefix = provision_id.rsplit("-", 1)[0]
-        near = [p for p in provisions() if p.startswith(prefix)][:12]
+        near = [p for p in provisions() if p.startswith(prefix + "-")][:40]
         hint = f"; ids under {prefix}: {', '.join(near)}" if near else ""
         raise KeyError(f"unknown provision {provision_id!r}{hint}") from None
