@@ -458,3 +458,33 @@ def test_a_crash_mid_batch_leaves_the_store_consistent(store_url: str, tmp_path:
         # the store still takes writes after the crash
         s.upsert_leads("crash-run", [make_lead(token="tok:after")])
         assert s.query().total == 2
+
+
+def test_leads_must_cite_provisions_the_knowledge_base_has(store: LeadStore) -> None:
+    run = store.start_run("fake_recruitment")
+    with pytest.raises(ValueError, match="PIPL-999"):
+        store.upsert_leads(run, [make_lead(provisions=("PIPL-10", "PIPL-999"))])
+    (lead_id,) = store.upsert_leads(run, [make_lead()]).ids
+    cited = store.get(lead_id).resolved_provisions()
+    assert [p.id for p in cited] == ["PIPL-10", "SPC-SPP-2017-5"]
+    assert "非法买卖" in (cited[0].text or "")
+
+
+OPENER = textwrap.dedent("""
+    import sys
+    from pisentinel.leads import LeadStore
+    with LeadStore(sys.argv[1]) as s:
+        s.start_run("pi_inventory")
+        print(s.schema_revision())
+""")
+
+
+def test_two_processes_opening_a_fresh_store_migrate_it_once(store_url: str,
+                                                             tmp_path: Path) -> None:
+    script = tmp_path / "open.py"
+    script.write_text(OPENER)
+    procs = [subprocess.Popen([sys.executable, str(script), store_url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == ["0001", "0001"]

@@ -7,11 +7,11 @@ leads whose text fields still contain an unmasked ID number or mobile number.
 
 Status workflow (状态流转)::
 
-    new ──▶ reviewing ──▶ confirmed ──▶ filed
-     ▲          │  ▲          │
-     └──────────┤  └──────────┘ (reopen before filing, reason required)
-                ▼  ▲
-             dismissed (reopen to reviewing, reason required)
+    new        → reviewing
+    reviewing  → confirmed | dismissed* | new
+    confirmed  → filed | reviewing*      (* reason required)
+    dismissed  → reviewing*
+    filed      → (final)
 
 ``reviewing → new`` is allowed (an analyst hands a lead back to the queue); ``filed`` is final:
 a filed case is corrected by a new lead, not by editing the record. Dismissing and reopening need a
@@ -27,6 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pisentinel.knowledge.provisions import Provision, provision
 from pisentinel.leads.severity import (
     Action,
     SeverityAssessment,
@@ -205,6 +206,10 @@ class Lead:
         if self.action is not None:
             return self.action
         return recommended_action(self.severity, self.public_interest).primary
+
+    def resolved_provisions(self) -> list[Provision]:
+        """The cited provisions with their text, from the knowledge base."""
+        return [provision(pid) for pid in self.provisions]
 
     def tokens(self) -> tuple[tuple[str, str], ...]:
         """(token, role) pairs this lead links by: its subject first, then linked tokens."""

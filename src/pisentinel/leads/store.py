@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from pisentinel.knowledge.provisions import provisions
 from pisentinel.leads import schema as t
 from pisentinel.leads.model import (
     Comment,
@@ -288,12 +289,18 @@ class LeadStore:
         """Insert new leads and refresh known ones (by fingerprint), in one transaction.
 
         Refuses the whole batch (:class:`UnmaskedIdentifierError`) if any lead's text fields
-        hold an unmasked ID number or mobile number. Idempotent: the same batch twice leaves the
+        hold an unmasked ID number or mobile number, and (ValueError) if a lead cites a
+        provision id the knowledge base does not have. Idempotent: the same batch twice leaves the
         same leads, evidence and tokens.
         """
         batch = list(leads)
+        known_provisions = provisions()
         for lead in batch:
             _guard(lead.text_fields(), f"线索/lead {lead.model}:{lead.kind}")
+            unknown = [p for p in lead.provisions if p not in known_provisions]
+            if unknown:
+                raise ValueError(f"lead {lead.model}:{lead.kind} cites unknown provision ids "
+                                 f"{unknown}; see knowledge/data/provisions.yaml")
         inserted: list[int] = []
         updated: list[int] = []
         now = _now()
@@ -392,7 +399,8 @@ class LeadStore:
               since: datetime | None = None, limit: int = 50, offset: int = 0) -> LeadPage:
         """Leads matching all given filters, most severe first, then most recently updated.
 
-        ``since`` keeps leads updated (created or re-seen by a run) at or after that moment.
+        ``since`` keeps leads updated (created, re-seen by a run or moved in the workflow) at or
+        after that moment.
         Items carry no evidence or comments; :meth:`get` loads one lead in full.
         """
         if not 1 <= limit <= MAX_PAGE:
