@@ -189,6 +189,13 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class _KnownLead:
+    id: int
+    evidence_keys: set[str]
+    tokens: set[str]
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -307,13 +314,40 @@ class LeadStore:
         with self._write() as conn:
             if conn.execute(sa.select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is None:
                 raise KeyError(f"unknown run {run_id!r}; call start_run first")
+            known = self._known(conn, {lead.fingerprint for lead in batch})
             for lead in batch:
-                lead_id, is_new = self._upsert_one(conn, run_id, lead, now)
+                lead_id, is_new = self._upsert_one(conn, run_id, lead, now, known)
                 (inserted if is_new else updated).append(lead_id)
         return UpsertResult(tuple(inserted), tuple(updated))
 
-    def _upsert_one(self, conn: sa.Connection, run_id: str, lead: Lead,
-                    now: datetime) -> tuple[int, bool]:
+    def _known(self, conn: sa.Connection, fingerprints: set[str]) -> dict[str, _KnownLead]:
+        """Stored leads among these fingerprints, with their evidence keys and tokens (locked
+        for update on PostgreSQL), fetched in a few queries rather than per lead."""
+        out: dict[str, _KnownLead] = {}
+        ordered = sorted(fingerprints)
+        for i in range(0, len(ordered), 500):
+            query = sa.select(t.leads.c.id, t.leads.c.fingerprint).where(
+                t.leads.c.fingerprint.in_(ordered[i:i + 500])).order_by(t.leads.c.id)
+            if self.dialect == "postgresql":
+                query = query.with_for_update()
+            for lead_id, fp in conn.execute(query):
+                out[fp] = _KnownLead(lead_id, set(), set())
+        by_id = {k.id: k for k in out.values()}
+        ids = sorted(by_id)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for lead_id, key in conn.execute(sa.select(t.evidence.c.lead_id,
+                                                       t.evidence.c.evidence_key)
+                                             .where(t.evidence.c.lead_id.in_(chunk))):
+                by_id[lead_id].evidence_keys.add(key)
+            for lead_id, token in conn.execute(sa.select(t.lead_tokens.c.lead_id,
+                                                         t.lead_tokens.c.token)
+                                               .where(t.lead_tokens.c.lead_id.in_(chunk))):
+                by_id[lead_id].tokens.add(token)
+        return out
+
+    def _upsert_one(self, conn: sa.Connection, run_id: str, lead: Lead, now: datetime,
+                    known: dict[str, _KnownLead]) -> tuple[int, bool]:
         standing = lead.public_interest
         values = dict(
             model=lead.model, kind=lead.kind, subject_type=lead.subject.type,
@@ -328,43 +362,40 @@ class LeadStore:
             provisions=list(lead.provisions), action=Action(lead.recommended).value,
             updated_at=now, last_run_id=run_id,
         )
-        query = sa.select(t.leads.c.id).where(t.leads.c.fingerprint == lead.fingerprint)
-        if self.dialect == "postgresql":
-            query = query.with_for_update()
-        existing = conn.execute(query).scalar()
-        if existing is None:
+        stored = known.get(lead.fingerprint)
+        is_new = stored is None
+        if stored is None:
             lead_id = conn.execute(t.leads.insert().values(
                 fingerprint=lead.fingerprint, status=LeadStatus.NEW.value, created_at=now,
                 first_run_id=run_id, **values).returning(t.leads.c.id)).scalar_one()
             conn.execute(t.status_history.insert().values(
                 lead_id=lead_id, from_status=None, to_status=LeadStatus.NEW.value,
                 changed_by=f"model:{lead.model}", reason=f"run {run_id}", changed_at=now))
+            stored = known[lead.fingerprint] = _KnownLead(lead_id, set(), set())
         else:
-            lead_id = existing
-            conn.execute(t.leads.update().where(t.leads.c.id == lead_id).values(**values))
+            conn.execute(t.leads.update().where(t.leads.c.id == stored.id).values(**values))
 
-        known = set(conn.execute(sa.select(t.evidence.c.evidence_key)
-                                 .where(t.evidence.c.lead_id == lead_id)).scalars())
         rows = []
         for ev in lead.evidence:
             key = _evidence_key(ev)
-            if key in known:
+            if key in stored.evidence_keys:
                 continue
-            known.add(key)
-            rows.append(dict(lead_id=lead_id, run_id=run_id, source=ev.source, row_index=ev.row,
-                             column_name=ev.column, masked_excerpt=ev.excerpt,
+            stored.evidence_keys.add(key)
+            rows.append(dict(lead_id=stored.id, run_id=run_id, source=ev.source,
+                             row_index=ev.row, column_name=ev.column, masked_excerpt=ev.excerpt,
                              content_hash=ev.content_hash, detail=dict(ev.detail),
                              evidence_key=key))
         if rows:
             conn.execute(t.evidence.insert(), rows)
 
-        have = set(conn.execute(sa.select(t.lead_tokens.c.token)
-                                .where(t.lead_tokens.c.lead_id == lead_id)).scalars())
-        new_tokens = [dict(lead_id=lead_id, token=tok, role=role)
-                      for tok, role in lead.tokens() if tok not in have]
+        new_tokens = []
+        for token, role in lead.tokens():
+            if token not in stored.tokens:
+                stored.tokens.add(token)
+                new_tokens.append(dict(lead_id=stored.id, token=token, role=role))
         if new_tokens:
             conn.execute(t.lead_tokens.insert(), new_tokens)
-        return lead_id, existing is None
+        return stored.id, is_new
 
     def get(self, lead_id: int) -> Lead:
         """One lead with its evidence, tokens and comments."""
