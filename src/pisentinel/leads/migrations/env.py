@@ -2,19 +2,19 @@
 
 :class:`pisentinel.leads.store.LeadStore` passes an open connection in
 ``config.attributes["connection"]``; the ``alembic`` command line can use ``sqlalchemy.url``.
+Imported outside alembic (a module walker, a docs build) it does nothing.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import context
+from alembic.config import Config
 
 from pisentinel.leads.schema import metadata
 
-config = context.config
 
-
-def run_offline() -> None:
+def run_offline(config: Config) -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
                       literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
@@ -28,13 +28,19 @@ def run_online(connection: sa.Connection) -> None:
         context.run_migrations()
 
 
-if context.is_offline_mode():
-    run_offline()
-else:
+def main(config: Config) -> None:
+    if context.is_offline_mode():
+        run_offline(config)
+        return
     given = config.attributes.get("connection")
     if given is not None:
         run_online(given)
-    else:
-        engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
-        with engine.begin() as conn:
-            run_online(conn)
+        return
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.begin() as conn:
+        run_online(conn)
+
+
+_config: Config | None = getattr(context, "config", None)
+if _config is not None:
+    main(_config)
