@@ -1,5 +1,12 @@
 """Engine layer: read sources into Arrow batches and write result tables safely."""
 
+from pisentinel.engine.sinks import (
+    EXIT_OUTPUT,
+    SinkError,
+    TableSink,
+    atomic_write_bytes,
+    atomic_write_text,
+)
 from pisentinel.engine.sources import (
     EXIT_EMPTY,
     EXIT_MISSING_COLUMN,
@@ -16,10 +23,15 @@ from pisentinel.engine.sources import (
 __all__ = [
     "EXIT_EMPTY",
     "EXIT_MISSING_COLUMN",
+    "EXIT_OUTPUT",
     "EXIT_UNREADABLE",
     "EXIT_USAGE",
+    "SinkError",
     "SourceError",
+    "TableSink",
     "TextBatch",
+    "atomic_write_bytes",
+    "atomic_write_text",
     "detect_encoding",
     "discover_sources",
     "read_batches",
