@@ -54,6 +54,7 @@ def test_known_check_digits() -> None:
     assert g.luhn_ok("79927398713") and g.luhn_ok("4111111111111111")
     assert not g.luhn_ok("79927398710")
     assert g.org_code_check("M000100Y") == "4"
+    assert g.org_code_check("D2143569") == "X"  # the GB 11714 example D2143569-X
     assert g.uscc_check("91350100M000100Y4") == "3"  # 91350100M000100Y43
 
 

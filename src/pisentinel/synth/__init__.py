@@ -9,9 +9,10 @@ from pisentinel.synth.pi_text import (
     Mix,
     Sample,
     TableSpan,
+    generate_corpus,
     generate_table,
     generate_texts,
 )
 
 __all__ = ["DEFAULT_MIX", "HARDER_MIX", "MIXES", "TABLE_COLUMNS", "Mix", "Sample", "TableSpan",
-           "generate_table", "generate_texts"]
+           "generate_corpus", "generate_table", "generate_texts"]

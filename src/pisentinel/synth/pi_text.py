@@ -64,11 +64,12 @@ def luhn_ok(number: str) -> bool:
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_VALUES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # GB 11714 values letters A=10 … Z=35
 
 
 def org_code_check(body8: str) -> str:
     """GB 11714 check character of an organisation code (the 9th character)."""
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
+    total = sum(_ORG_VALUES.index(c) * w for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
     c = 11 - total % 11
     return "X" if c == 10 else "0" if c == 11 else str(c)
 
@@ -866,3 +867,29 @@ def samples_to_jsonl(samples: Sequence[Sample]) -> str:
     return "".join(json.dumps({"text": s.text, "spans": s.spans, "forms": s.forms,
                                "negatives": s.negatives, "style": s.style},
                               ensure_ascii=False) + "\n" for s in samples)
+
+
+def generate_corpus(n_rows: int, seed: int, pi_rate: float = 0.1, mix: str | Mix = "default"
+                    ) -> list[str]:
+    """Rows of free text for throughput runs: `pi_rate` of them carry planted PI and hard negatives
+    (the texts of `generate_texts`), the rest are PI-free chatter of 50–300 characters, as in a
+    real column where most rows hold no PI. No gold is kept; use `generate_texts` for accuracy."""
+    m = MIXES[mix] if isinstance(mix, str) else mix
+    rng = random.Random(seed * 1_000_037 + m.seed_salt + 29)
+    planted = generate_texts(max(1, int(n_rows * pi_rate * 1.1) + 10), seed, m)
+    rows: list[str] = []
+    used = 0
+    for _ in range(n_rows):
+        if rng.random() < pi_rate:
+            rows.append(planted[used % len(planted)].text)
+            used += 1
+            continue
+        target = rng.randrange(50, 300)
+        parts: list[str] = []
+        length = 0
+        while length < target:
+            s = _filler(rng, m)
+            parts.append(s)
+            length += len(s)
+        rows.append("".join(parts))
+    return rows
