@@ -1147,9 +1147,14 @@ class _JsonCursor:
         self.pos = 0
         self._lines_before = 0
         self._eof = False
+        self._mark = (0, 0)  # (position in buf, newlines in buf before it): counts incrementally
 
     def line(self, pos: int | None = None) -> int:
-        return self._lines_before + self.buf.count("\n", 0, self.pos if pos is None else pos) + 1
+        p = self.pos if pos is None else pos
+        mark_pos, mark_lines = self._mark if p >= self._mark[0] else (0, 0)
+        mark_lines += self.buf.count("\n", mark_pos, p)
+        self._mark = (p, mark_lines)
+        return self._lines_before + mark_lines + 1
 
     def _fill(self, want: int) -> None:
         """Read until at least `want` unconsumed chars are buffered; False at end of input."""
@@ -1157,6 +1162,7 @@ class _JsonCursor:
             self._lines_before += self.buf.count("\n", 0, self.pos)
             self.buf = self.buf[self.pos :]
             self.pos = 0
+            self._mark = (0, 0)
         parts = [self.buf]
         have = len(self.buf)
         while have < want and not self._eof:
