@@ -268,6 +268,15 @@ class _XlsxWriter:
     def close(self) -> None:
         self._book.save(str(self._temp))
 
+    def discard(self) -> None:
+        """Finish and delete openpyxl's own temporary sheet file (it holds the rows too)."""
+        with contextlib.suppress(Exception):
+            self._sheet.close()
+        scratch = getattr(self._sheet, "_writer", None)
+        if scratch is not None:
+            with contextlib.suppress(Exception):
+                scratch.cleanup()
+
 
 # ----------------------------------------------------------------------------- sink
 
@@ -397,7 +406,9 @@ class TableSink:
             return
         self._done = True
         writer, self._writer = self._writer, None
-        if writer is not None and self.format != ".xlsx":
+        if isinstance(writer, _XlsxWriter):
+            writer.discard()
+        elif writer is not None:
             with contextlib.suppress(Exception):
                 writer.close()
         self._release_fd()
