@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -169,7 +170,13 @@ class Presidio:
         return [(r.entity_type, r.start, r.end) for r in res]
 
 
-ENGINES: dict[str, Callable[[], object]] = {
+class Engine(Protocol):
+    name: str
+
+    def scan(self, text: str) -> list[Span]: ...
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {
     "pisentinel": PisentinelText, "re": ReBaseline, "jionlp": JioNLP, "presidio": Presidio,
 }
 
@@ -303,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         if key in args.skip:
             continue
         eng = ENGINES[key]()
-        runs.append(time_texts(eng.name, eng.scan, texts))  # type: ignore[attr-defined]
+        runs.append(time_texts(eng.name, eng.scan, texts))
         print(runs[-1], file=sys.stderr)
     ratio = ""
     if "presidio" not in args.skip:
