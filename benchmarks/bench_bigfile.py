@@ -50,30 +50,33 @@ def parse_size(s: str) -> int:
 
 
 def write_big_csv(path: Path, size: int, unique_mb: float, seed: int) -> None:
-    """The generated table as CSV, its body repeated up to `size` bytes (whole rows)."""
+    """The generated table as CSV, its rows repeated (in whole 1,000-row slices, so a quoted
+    cell with a line break inside is never cut) until the file holds at least `size` bytes."""
     from pisentinel.synth import generate_table
 
-    rows = max(100, int(unique_mb * 1e6 / 700))  # ~700 bytes a row
+    rows = max(1000, int(unique_mb * 1e6 / 700))  # ~700 bytes a row
     table, _ = generate_table(rows, seed)
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf)
-    data = buf.getvalue()
-    header_end = data.index(b"\n") + 1
-    header, body = data[:header_end], data[header_end:]
+    header = io.BytesIO()
+    pacsv.write_csv(table.slice(0, 0), header)
+    chunks = []
+    for start in range(0, table.num_rows, 1000):
+        buf = io.BytesIO()
+        pacsv.write_csv(table.slice(start, 1000), buf,
+                        pacsv.WriteOptions(include_header=False))
+        chunks.append(buf.getvalue())
     tmp = path.with_suffix(".partial")
     with open(tmp, "wb") as f, Progress(TextColumn("writing {task.description}"), BarColumn(),
                                         DownloadColumn(), TransferSpeedColumn()) as progress:
         task = progress.add_task(path.name, total=size)
-        f.write(header)
-        written = len(header)
+        f.write(header.getvalue())
+        written = len(header.getvalue())
+        i = 0
         while written < size:
-            chunk = body if written + len(body) <= size else body[: body.rindex(
-                b"\n", 0, max(1, size - written)) + 1]
-            if not chunk:
-                break
+            chunk = chunks[i % len(chunks)]
             f.write(chunk)
             written += len(chunk)
-            progress.update(task, completed=written)
+            i += 1
+            progress.update(task, completed=min(written, size))
     tmp.rename(path)
 
 
@@ -124,8 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         write_big_csv(src, args.size, args.unique_mb, args.seed)
     size = src.stat().st_size
     secs, peak, rc, load_max, load_mean = run_cli(src, out, args.workers)
-    findings = pq.ParquetFile(out).metadata.num_rows if rc in (0, 1) and out.exists() else 0
-    ok = rc in (0, 1) and peak < RSS_FLOOR
+    if rc != 0:
+        print(f"pisentinel scan exited with {rc}; nothing recorded", file=sys.stderr)
+        if not args.keep:
+            src.unlink(missing_ok=True)
+        return 2
+    findings = pq.ParquetFile(out).metadata.num_rows if out.exists() else 0
+    ok = peak < RSS_FLOOR
     body = "\n".join([
         "## Big file, streaming through the CLI (`benchmarks/bench_bigfile.py`)", "",
         "| file | size | workers | wall | MB/s | peak RSS (process tree) | findings | exit | "

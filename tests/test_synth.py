@@ -193,3 +193,17 @@ def test_repr_hides_values() -> None:
 def test_value_makers_are_seeded() -> None:
     assert g.resident_id(random.Random(1)) == g.resident_id(random.Random(1))
     assert g.bank_card(random.Random(2)) == g.bank_card(random.Random(2))
+
+
+def test_corpus_mixes_planted_rows_into_pi_free_chatter() -> None:
+    from pisentinel.synth import generate_corpus
+
+    rows = generate_corpus(2000, seed=9, pi_rate=0.1)
+    assert rows == generate_corpus(2000, seed=9, pi_rate=0.1)
+    assert len(rows) == 2000
+    planted = {s.text for s in generate_texts(400, seed=9)}
+    share = sum(r in planted for r in rows) / len(rows)
+    assert 0.05 < share < 0.15
+    chatter = [r for r in rows if r not in planted]
+    assert all(len(r) >= 50 for r in chatter)
+    assert not any(re.search(r"[0-9]{4}|@", r) for r in chatter)
