@@ -47,12 +47,14 @@ _CN_CHARS = "".join(CHINESE_DIGITS)
 NUMBER_SEPARATORS = " \t-.·_/"
 # A run of at least five numeral characters, digits allowed in between, single separators allowed.
 _CN_RUN_RE = re.compile(
-    f"[{_CN_CHARS}0-9](?:[ \\-.·]?[{_CN_CHARS}0-9]){{4,}}"
+    f"[{_CN_CHARS}0-9](?:(?:[ \\-.·]|\r?\n)?[{_CN_CHARS}0-9]){{4,}}"
 )
 _CN_PRESENT_RE = re.compile(f"[{_CN_CHARS}]")
 
 # Digit groups joined by at most two separators; an ID's check character may end the run.
-DIGIT_RUN_RE = re.compile(r"[0-9]+(?:[ \t\-.·_/]{1,2}[0-9]+)*(?:[ \-.·]?[Xx](?![A-Za-z0-9]))?")
+DIGIT_RUN_RE = re.compile(
+    r"[0-9]+(?:(?:[ \t\-.·_/]{1,2}(?:\r?\n)?|\r?\n)[0-9]+)*(?:[ \-.·]?[Xx](?![A-Za-z0-9]))?"
+)
 _GROUP_RE = re.compile(r"[0-9]+|[Xx]")
 
 
@@ -77,8 +79,14 @@ class NormalizedText:
 
 
 def _convert_chinese_runs(text: str) -> str:
+    """Read numeral runs as digits only when they hold at least four Chinese numerals, so a
+    stray 九 after a number (8455952 九成新) stays a word."""
+
     def repl(m: re.Match[str]) -> str:
-        return m.group(0).translate(_CN_TABLE)
+        run = m.group(0)
+        if len(_CN_PRESENT_RE.findall(run)) < 4:
+            return run
+        return run.translate(_CN_TABLE)
 
     return _CN_RUN_RE.sub(repl, text)
 

@@ -27,12 +27,16 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 # (regex in the common subset of hyperscan and Python re, family bit)
 _REGEX_PATTERNS: list[tuple[str, int]] = [
     (r"[0-9]{5}", F.DIGITS),
-    (r"[0-9]{2,4}[ \t\-.·_/]{1,2}[0-9]{2,4}[ \t\-.·_/]{1,2}[0-9]{2}", F.DIGITS),
-    (r"[０-９]{2}", F.DIGITS),
+    (r"[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
+     F.DIGITS),
+    (r"[0-9]{3,}\r?\n[0-9]{3,}", F.DIGITS),
+    # Full-width forms can hide any numeric or Latin type: open them all.
+    (r"[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE),
+    (r"[Ａ-Ｚａ-ｚ]", F.EMAIL | F.PLATE | F.DIGITS | F.CONTACT_CUE),
     (f"[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}]",
      F.DIGITS),
     ("[0-9０-９][\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]", F.DIGITS),
-    (r"[A-Za-z0-9]@[A-Za-z0-9]", F.EMAIL),
+    ("@", F.EMAIL),
     ("[＠]", F.EMAIL),
     (f"[{_PROVINCES}][ ·\\-•]?[A-Za-zＡ-Ｚａ-ｚ]", F.PLATE),
     (r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", F.IP),
@@ -48,7 +52,7 @@ _REGEX_PATTERNS: list[tuple[str, int]] = [
 _LITERALS: list[tuple[tuple[str, ...], int]] = [
     (("QQ", "qq", "Qq", "扣扣", "Q号", "q号", "企鹅号", "加Q", "加q"), F.CONTACT_CUE),
     (("微信", "vx", "VX", "Vx", "wx", "WX", "Wx", "薇信", "V信", "v信", "威信", "加V", "加v",
-      "wechat", "WeChat"), F.CONTACT_CUE),
+      "wechat", "WeChat", "加微"), F.CONTACT_CUE),
     (("出生", "生日", "生于", "DOB", "dob", "irth"), F.BIRTH),
     (("经纬", "坐标", "北纬", "南纬", "东经", "西经", "lat", "Lat", "lng", "Lng", "lon", "Lon",
       "定位", "GPS", "gps"), F.GPS),

@@ -14,6 +14,7 @@ import pyarrow as pa
 from pisentinel.detect import families as F
 from pisentinel.detect.context import score_candidate
 from pisentinel.detect.finding import Explanation, Finding
+from pisentinel.detect.headers import header_type, looks_like_address, looks_like_name
 from pisentinel.detect.normalize import normalize
 from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
@@ -21,6 +22,7 @@ from pisentinel.knowledge import pi_types
 
 DEFAULT_MIN_SCORE = 0.5
 _NON_EXCLUSIVE = frozenset({"WHEREABOUTS"})
+_CELL_TYPES = frozenset({"PERSON_NAME", "ADDRESS"})
 
 FINDINGS_SCHEMA = pa.schema([
     ("row", pa.int64()),
@@ -138,17 +140,35 @@ class Scanner:
         data = bufs[2].to_pybytes() if bufs[2] is not None else b""
         return self.prefilter.families_for_buffer(data, offsets.astype(np.int64))
 
-    def scan_array(self, arr: pa.Array) -> list[tuple[int, Finding]]:
-        """(row, finding) for every finding in a string array."""
+    def scan_array(self, arr: pa.Array, header: str | None = None) -> list[tuple[int, Finding]]:
+        """(row, finding) for every finding in a string array. A `header` naming a name or
+        address column (姓名, 住址 …) lets a bare cell count as that type."""
         fams = self._families(arr)
         rows = np.flatnonzero(fams)
-        if len(rows) == 0:
-            return []
-        texts = arr.take(pa.array(rows)).to_pylist()
         out: list[tuple[int, Finding]] = []
-        for r, text, fam in zip(rows.tolist(), texts, fams[rows].tolist(), strict=True):
-            if text:
-                out.extend((r, f) for f in self._scan(text, fam))
+        if len(rows):
+            texts = arr.take(pa.array(rows)).to_pylist()
+            for r, text, fam in zip(rows.tolist(), texts, fams[rows].tolist(), strict=True):
+                if text:
+                    out.extend((r, f) for f in self._scan(text, fam))
+        hint = header_type(header) if header else None
+        if hint in _CELL_TYPES and (self.types is None or hint in self.types):
+            out.extend(self._cell_findings(arr, hint, {r for r, _ in out}))
+            out.sort(key=lambda rf: (rf[0], rf[1].start))
+        return out
+
+    def _cell_findings(self, arr: pa.Array, hint: str, taken: set[int]
+                       ) -> list[tuple[int, Finding]]:
+        accept = looks_like_name if hint == "PERSON_NAME" else looks_like_address
+        expl = Explanation("column_header", hint.lower(), 0.7, ("header",))
+        out = []
+        for r, value in enumerate(arr.to_pylist()):
+            if not value or r in taken:
+                continue
+            v = value.strip()
+            if v and accept(v):
+                start = value.index(v)
+                out.append((r, Finding(hint, start, start + len(v), 0.7, expl, v, v)))
         return out
 
     def scan_batch(
@@ -156,18 +176,28 @@ class Scanner:
         batch: pa.RecordBatch | pa.Table,
         columns: Sequence[str] | None = None,
         mask: Callable[[str, str], str] | None = None,
+        include_raw: bool = False,
+        token: Callable[[str, str], str] | None = None,
     ) -> pa.RecordBatch:
         """Findings of every text column of `batch` (or of `columns`), one row each, with the
-        value masked (never raw). `row` indexes the input batch."""
+        value masked. `row` indexes the input batch. The raw span is added (column `raw`) only
+        when `include_raw` is asked for: an authorised reveal, which callers must log. With
+        `token(type, value)` (a keyed pseudonym function) a `token` column links findings of the
+        same value across rows and datasets without the value itself."""
         masker = mask or _default_mask()
         cols = list(columns) if columns is not None else [
             f.name for f in batch.schema
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
-        out: dict[str, list[object]] = {f.name: [] for f in FINDINGS_SCHEMA}
+        schema = FINDINGS_SCHEMA
+        if token is not None:
+            schema = schema.append(pa.field("token", pa.string()))
+        if include_raw:
+            schema = schema.append(pa.field("raw", pa.string()))
+        out: dict[str, list[object]] = {f.name: [] for f in schema}
         sensitive = {code: t.sensitive for code, t in pi_types().items()}
         for name in cols:
-            for row, f in self.scan_array(batch.column(name)):
+            for row, f in self.scan_array(batch.column(name), header=name):
                 out["row"].append(row)
                 out["column"].append(name)
                 out["start"].append(f.start)
@@ -177,7 +207,11 @@ class Scanner:
                 out["sensitive"].append(sensitive[f.type])
                 out["masked"].append(masker(f.type, f.text))
                 out["explanation"].append(f.explanation.describe())
-        return pa.RecordBatch.from_pydict(out, schema=FINDINGS_SCHEMA)
+                if token is not None:
+                    out["token"].append(token(f.type, f.value or f.text))
+                if include_raw:
+                    out["raw"].append(f.text)
+        return pa.RecordBatch.from_pydict(out, schema=schema)
 
 
 @cache

@@ -6,8 +6,16 @@ import re
 from collections.abc import Iterator
 
 from pisentinel.detect import families as F
+from pisentinel.detect.normalize import DigitRun
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
 from pisentinel.detect.validators import area_code_ok, mobile_ok
+
+
+def _dotted_quad(view: str, run: DigitRun) -> bool:
+    """Four dot-separated groups of at most three digits: an IPv4 address, not a phone."""
+    text = view[run.start : run.end]
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isdigit() and len(p) <= 3 for p in parts)
 
 
 class MobileRecognizer(Recognizer):
@@ -20,7 +28,7 @@ class MobileRecognizer(Recognizer):
         for run, i, j, digits in aligned_numbers(ctx, 11, 15):
             start, end = run.groups[i][0], run.groups[j][1]
             if len(digits) == 11:
-                if not mobile_ok(digits):
+                if not mobile_ok(digits) or _dotted_quad(view, run):
                     continue
                 if i > 0:  # a country code written as its own group: +86 138 ..., 0086-138...
                     prev = view[run.groups[i - 1][0] : run.groups[i - 1][1]]
@@ -40,9 +48,26 @@ class MobileRecognizer(Recognizer):
 
 
 _LANDLINE_RE = re.compile(
-    r"(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)|(0[1-9][0-9]{1,2}))[ \-]?([2-9][0-9]{6,7})"
-    r"(?:[-转]([0-9]{1,5}))?(?![0-9])"
+    r"(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)[ \-]?([2-9][0-9]{6,7})|(0[1-9][0-9]{8,10})"
+    r"|(0[1-9][0-9]{1,2})[ \-]([2-9][0-9]{6,7}))(?:[-转]([0-9]{1,5}))?(?![0-9])"
 )
+
+
+def _split_landline(m: re.Match[str]) -> tuple[str, str] | None:
+    """(area code, local number) of a landline match, trying 3- and 4-digit area codes when
+    the number is written without a separator (02832212163)."""
+    if m.group(3):
+        whole = m.group(3)
+        for k in (3, 4):
+            area, local = whole[:k], whole[k:]
+            fits = len(local) == 8 if k == 3 else 7 <= len(local) <= 8
+            if area_code_ok(area) and local[0] in "23456789" and fits:
+                return area, local
+        return None
+    area, local = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(5))
+    if not area_code_ok(area) or (len(area) == 3 and len(local) != 8):
+        return None
+    return area, local
 
 
 class LandlineRecognizer(Recognizer):
@@ -52,16 +77,13 @@ class LandlineRecognizer(Recognizer):
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         view = ctx.view
-        if not any(view[r.start] == "0" for r in ctx.runs):
+        if not any(view[g[0]] == "0" for r in ctx.runs for g in r.groups):
             return
         for m in _LANDLINE_RE.finditer(view):
-            area = m.group(1) or m.group(2)
-            local = m.group(3)
-            if not area_code_ok(area):
+            parts = _split_landline(m)
+            if parts is None:
                 continue
-            if len(area) == 3 and len(local) != 8:
-                continue
-            yield Candidate("PHONE_NUMBER", m.start(), m.end(), 0.6, "landline", area + local,
+            yield Candidate("PHONE_NUMBER", m.start(), m.end(), 0.6, "landline", "".join(parts),
                             ("area_code",))
 
 
@@ -96,14 +118,14 @@ class QQRecognizer(Recognizer):
         for run, i, j, digits in aligned_numbers(ctx, 5, 11):
             if digits[0] == "0" or not digits.isdigit():
                 continue
-            if i != 0 or j != len(run.groups) - 1:
+            if i != 0:
                 continue
             yield Candidate("QQ_NUMBER", run.groups[i][0], run.groups[j][1], 0.4, "qq", digits,
                             )
 
 
 _WECHAT_RE = re.compile(
-    r"(?:微信号?|vx|VX|Vx|wx|WX|Wx|薇信|[Vv]信|威信|wechat|WeChat|加[Vv])\s*(?:号|id|ID)?\s*[:：是为]?\s*"
+    r"(?:微信号?|vx|VX|Vx|wx|WX|Wx|薇信|[Vv]信|威信|wechat|WeChat|加[Vv]|加微信?|微)\s*(?:号|id|ID)?\s*[:：是为]?\s*"
     r"([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
 )
 

@@ -26,7 +26,7 @@ class IPRecognizer(Recognizer):
         view = ctx.view
         for m in _IPV4_RE.finditer(view):
             ip = ipaddress.IPv4Address(m.group(0))
-            score = 0.75 if ip.is_global else 0.55
+            score = 0.85 if ip.is_global else 0.6
             yield Candidate("IP_ADDRESS", m.start(), m.end(), score, "ipv4", m.group(0),
                             ("octets",), {"global": ip.is_global})
         if ":" in view:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.detect.recognizers.financial import id_shaped
 from pisentinel.detect.validators import region_ok, uscc_ok
 
 _USCC_RE = re.compile(
@@ -25,9 +26,13 @@ class USCCRecognizer(Recognizer):
             return
         for m in _USCC_RE.finditer(ctx.view):
             code = m.group(0).upper()
-            if code.isdigit() or not uscc_ok(code):
+            if not uscc_ok(code):
                 continue
             score = 0.95 if region_ok(code[2:8]) else 0.7
+            if id_shaped(code):
+                continue  # an ID number, right or wrong, is not a company code
+            if code.isdigit():
+                score = 0.55
             yield Candidate("USCC", m.start(), m.end(), score, "uscc", code, ("gb32100",))
 
 

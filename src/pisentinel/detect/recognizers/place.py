@@ -28,9 +28,17 @@ def _rules() -> dict[str, Any]:
     return load_yaml("names_addresses.yaml")  # type: ignore[no-any-return,unused-ignore]
 
 
+# Han characters that can stand in a place name: word characters that are not digits, Latin
+# letters or the function words that end an address in running text (…36号你好我们小区).
+_PLACE_CHAR_BODY = "^\\W\\d_A-Za-z你我他她它们的了是吗呢吧啊找请谢说要把被让给哪谁"
+
+
 @cache
 def _components() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _rules()["address_components"])
+    return tuple(
+        re.compile(p.replace("{H}", f"[{_PLACE_CHAR_BODY}]"))
+        for p in _rules()["address_components"]
+    )
 
 
 @cache

@@ -1,0 +1,72 @@
+"""Column classification: which PI type a table column holds, from its header and its values.
+
+Real exports arrive with Chinese or English headers (身份证号, 手机, visitor_id_number) and with
+headers that say nothing (col_7). The header is one vote; the values are the other: the share
+of sampled values that are, as a whole, a finding of the type."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pisentinel.detect.headers import header_type, looks_like_name
+from pisentinel.detect.scanner import Scanner, default_scanner
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    column: str
+    type: str | None
+    confidence: float
+    header_type: str | None
+    value_ratio: float
+    sampled: int
+    non_empty: int
+    value_types: dict[str, float] = field(default_factory=dict)
+
+
+def value_types(values: Sequence[str], scanner: Scanner | None = None) -> Counter[str]:
+    """For each type, how many values are wholly (≥ 80% of their characters) one finding."""
+    scanner = scanner or default_scanner()
+    counts: Counter[str] = Counter()
+    for v in values:
+        text = v.strip()
+        if not text:
+            continue
+        seen = set()
+        for f in scanner.scan_text(text):
+            if (f.end - f.start) >= 0.8 * len(text):
+                seen.add(f.type)
+        if not seen and looks_like_name(text):
+            seen.add("PERSON_NAME")
+        if not seen and len(text) >= 6:
+            for f in scanner.scan_text("住址：" + text):
+                if f.type == "ADDRESS" and (f.end - f.start) >= 0.8 * len(text):
+                    seen.add("ADDRESS")
+        counts.update(seen)
+    return counts
+
+
+def classify_column(name: str, values: Sequence[str | None],
+                    scanner: Scanner | None = None) -> ColumnProfile:
+    present = [str(v) for v in values if v is not None and str(v).strip()]
+    by_header = header_type(name)
+    counts = value_types(present, scanner)
+    n = len(present)
+    ratios = {t: c / n for t, c in counts.items()} if n else {}
+    best, ratio = (max(ratios.items(), key=lambda kv: kv[1]) if ratios else (None, 0.0))
+    if by_header and (ratios.get(by_header, 0.0) >= 0.2 or n == 0 or by_header in _FREE_FORM):
+        chosen, conf = by_header, 0.5 + 0.5 * ratios.get(by_header, 0.0)
+    elif best is not None and ratio >= 0.5:
+        chosen, conf = best, ratio * (0.9 if by_header is None else 0.8)
+    else:
+        chosen, conf = None, 0.0
+    return ColumnProfile(name, chosen, round(conf, 3), by_header, round(ratios.get(chosen, 0.0)
+                         if chosen else ratio, 3), len(values), n, {t: round(r, 3)
+                         for t, r in sorted(ratios.items())})
+
+
+# Types whose values the rule tier cannot confirm one by one (free text, lexicon types).
+_FREE_FORM = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC", "ADDRESS", "PERSON_NAME",
+                        "WECHAT_ID", "QQ_NUMBER", "BIRTH_DATE", "GPS_COORDINATE"})
