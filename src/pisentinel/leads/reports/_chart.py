@@ -39,7 +39,7 @@ def severity_chart_png(counts: Sequence[Mapping[str, Any]], *, title: str,
     from matplotlib.ticker import MaxNLocator
 
     font = FontProperties(family=_cjk_family(), size=11)
-    fig = Figure(figsize=(6.4, 2.6), dpi=150)
+    fig = Figure(figsize=(6.4, 2.2), dpi=150)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     rows = list(reversed(counts))  # most severe on top

@@ -37,8 +37,12 @@ def _fonts(element: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
-    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia),
-                        ("w:cs", latin)):
+    for attr, value in (
+        ("w:ascii", latin),
+        ("w:hAnsi", latin),
+        ("w:eastAsia", east_asia),
+        ("w:cs", latin),
+    ):
         rfonts.set(qn(attr), value)
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(theme), None)  # theme fonts would override the names above
@@ -71,8 +75,13 @@ def _setup(doc: DocumentObject, lang: str) -> None:
 
 def _field(paragraph: Paragraph, instruction: str) -> None:
     run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, instruction), ("separate", None),
-                       (None, None), ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        (None, instruction),
+        ("separate", None),
+        (None, None),
+        ("end", None),
+    ):
         if kind is not None:
             char = OxmlElement("w:fldChar")
             char.set(qn("w:fldCharType"), kind)
@@ -104,16 +113,28 @@ def _bottom_rule(paragraph: Paragraph) -> None:
     ppr = paragraph._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
-    for attr, value in (("w:val", "double"), ("w:sz", "12"), ("w:space", "4"),
-                        ("w:color", "C00000")):
+    for attr, value in (
+        ("w:val", "double"),
+        ("w:sz", "12"),
+        ("w:space", "4"),
+        ("w:color", "C00000"),
+    ):
         bottom.set(qn(attr), value)
     borders.append(bottom)
     ppr.append(borders)
 
 
-def _para(doc: DocumentObject, text: str = "", *, bold_lead: str | None = None,
-          align: Any = None, size: float | None = None, bold: bool = False,
-          indent: bool = False, font: str | None = None) -> Paragraph:
+def _para(
+    doc: DocumentObject,
+    text: str = "",
+    *,
+    bold_lead: str | None = None,
+    align: Any = None,
+    size: float | None = None,
+    bold: bool = False,
+    indent: bool = False,
+    font: str | None = None,
+) -> Paragraph:
     paragraph = doc.add_paragraph()
     if align is not None:
         paragraph.alignment = align
@@ -141,9 +162,15 @@ def _shade(cell: Any, fill: str = "E7E6E6") -> None:
     tcpr.append(shading)
 
 
-def _table(doc: DocumentObject, header: Sequence[str] | None, rows: Sequence[Sequence[Any]],
-           widths: Sequence[float] | None = None, *, key_columns: Sequence[int] = (),
-           small_columns: Sequence[int] = ()) -> Table:
+def _table(
+    doc: DocumentObject,
+    header: Sequence[str] | None,
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float] | None = None,
+    *,
+    key_columns: Sequence[int] = (),
+    small_columns: Sequence[int] = (),
+) -> Table:
     n_cols = len(header) if header else len(rows[0])
     table = doc.add_table(rows=0, cols=n_cols)
     table.style = "Table Grid"
@@ -178,146 +205,290 @@ def _table(doc: DocumentObject, header: Sequence[str] | None, rows: Sequence[Seq
     return table
 
 
-def _pairs(mapping: Mapping[str, Any], none: str) -> str:
-    return "；".join(f"{k} = {v}" for k, v in mapping.items()) or none
+def _pairs(mapping: Mapping[str, Any], none: str, sep: str = "；") -> str:
+    return sep.join(f"{k} = {v}" for k, v in mapping.items()) or none
 
 
-def _head(doc: DocumentObject, title: str, number_label: str, number: str, subtitle: str,
-          date: str, marking: str) -> None:
+def _head(
+    doc: DocumentObject,
+    title: str,
+    number_label: str,
+    number: str,
+    subtitle: str,
+    date: str,
+    marking: str,
+    colon: str,
+) -> None:
     _para(doc, marking, align=WD_ALIGN_PARAGRAPH.RIGHT, size=10.5, font=HEADING_FONT)
     _para(doc, title, align=WD_ALIGN_PARAGRAPH.CENTER, size=22, bold=True, font=TITLE_FONT)
-    rule = _para(doc, f"{number_label}：{number}", align=WD_ALIGN_PARAGRAPH.CENTER, size=12)
+    rule = _para(doc, f"{number_label}{colon}{number}", align=WD_ALIGN_PARAGRAPH.CENTER, size=12)
     _bottom_rule(rule)
     _para(doc, subtitle, align=WD_ALIGN_PARAGRAPH.CENTER, size=14, bold=True, font=HEADING_FONT)
     _para(doc, date, align=WD_ALIGN_PARAGRAPH.RIGHT)
 
 
-def _lead(doc: DocumentObject, lead: dict[str, Any], w: dict[str, str], s: dict[str, str],
-          lang: str, level: int) -> None:
-    _table(doc, None, [
-        [w["number"], lead["number"], w["status"], lead["status_label"]],
-        [w["subject"], lead["subject"]["display"], w["subject_type"],
-         lead["subject"]["type_name"]],
-        [w["model"], lead["model_name"], w["kind"], lead["kind"]],
-        [w["severity"], lead["severity"]["label"], w["affected_people"],
-         f"{lead['affected_people']} {w['people_unit']}"],
-        [w["recommended"], lead["action"]["label"], w["standing"], lead["standing"]["label"]],
-        [w["created_at"], lead["created_at_display"], w["updated_at"],
-         lead["updated_at_display"]],
-    ], [2.6, 5.2, 2.6, 5.2], key_columns=(0, 2))
+def _lead(
+    doc: DocumentObject,
+    lead: dict[str, Any],
+    w: dict[str, str],
+    s: dict[str, str],
+    lang: str,
+    level: int,
+) -> None:
+    _table(
+        doc,
+        None,
+        [
+            [w["number"], lead["number"], w["status"], lead["status_label"]],
+            [
+                w["subject"],
+                lead["subject"]["display"],
+                w["subject_type"],
+                lead["subject"]["type_name"],
+            ],
+            [w["model"], lead["model_name"], w["kind"], lead["kind"]],
+            [
+                w["severity"],
+                lead["severity"]["label"],
+                w["affected_people"],
+                f"{lead['affected_people']} {w['people_unit']}",
+            ],
+            [w["recommended"], lead["action"]["label"], w["standing"], lead["standing"]["label"]],
+            [
+                w["created_at"],
+                lead["created_at_display"],
+                w["updated_at"],
+                lead["updated_at_display"],
+            ],
+        ],
+        [2.6, 5.2, 2.6, 5.2],
+        key_columns=(0, 2),
+    )
 
     doc.add_heading(s["source"], level)
     if lang == "zh":
-        again = (f"，最近一次于运行 {lead['last_run']} 中再次发现"
-                 if lead["last_run"] != lead["first_run"] else "")
-        text = (f"本线索由 pisentinel 筛查模型“{lead['model_name']}”在运行 {lead['first_run']} "
-                f"中首次发现{again}。输入数据、参数与版本见运行记录（证据保管链）。")
+        again = (
+            f"，最近一次于运行 {lead['last_run']} 中再次发现"
+            if lead["last_run"] != lead["first_run"]
+            else ""
+        )
+        text = (
+            f"本线索由 pisentinel 筛查模型“{lead['model_name']}”在运行 {lead['first_run']} "
+            f"中首次发现{again}。输入数据、参数与版本见运行记录（证据保管链）。"
+        )
     else:
-        again = (f" and seen again in run {lead['last_run']}"
-                 if lead["last_run"] != lead["first_run"] else "")
-        text = (f"This lead was first found by the pisentinel screening model "
-                f"\"{lead['model_name']}\" in run {lead['first_run']}{again}. Inputs, parameters "
-                "and versions are in the run record (chain of custody).")
+        again = (
+            f" and seen again in run {lead['last_run']}"
+            if lead["last_run"] != lead["first_run"]
+            else ""
+        )
+        text = (
+            f"This lead was first found by the pisentinel screening model "
+            f'"{lead["model_name"]}" in run {lead["first_run"]}{again}. Inputs, parameters '
+            "and versions are in the run record (chain of custody)."
+        )
     _para(doc, text, indent=True)
-    _para(doc, lead["fingerprint"], bold_lead=f"{w['fingerprint']}：")
-    _para(doc, lead["subject"]["token"], bold_lead=f"{w['subject_token']}：")
+    _para(doc, lead["fingerprint"], bold_lead=f"{w['fingerprint']}{w['colon']}")
+    _para(doc, lead["subject"]["token"], bold_lead=f"{w['subject_token']}{w['colon']}")
 
     doc.add_heading(s["basics"], level)
-    _para(doc, lead["title"], bold_lead=f"{w['title']}：")
-    _para(doc, f"{lead['subject']['display']}（{lead['subject']['type_name']}）",
-          bold_lead=f"{w['subject']}：")
-    _para(doc, f"{lead['affected_people']} {w['people_unit']}",
-          bold_lead=f"{w['affected_people']}：")
+    _para(doc, lead["title"], bold_lead=f"{w['title']}{w['colon']}")
+    _para(
+        doc,
+        f"{lead['subject']['display']}{w['lp']}{lead['subject']['type_name']}{w['rp']}",
+        bold_lead=f"{w['subject']}{w['colon']}",
+    )
+    _para(
+        doc,
+        f"{lead['affected_people']} {w['people_unit']}",
+        bold_lead=f"{w['affected_people']}{w['colon']}",
+    )
     tiers = lead["tiers"]
-    _table(doc, [w["tier"], w["tier_scope"], w["threshold"], w["records"], w["ratio"]],
-           [[r["tier"], f"{r['scope']}（{r['basis']}）", f"{r['threshold']:g}", r["records"],
-             f"{r['ratio']:.2f}"] for r in tiers["rows"]]
-           + [[w["tier_total"], "", "", tiers["total_records"], f"{tiers['total_ratio']:.2f}"]],
-           [1.4, 8.6, 2.4, 1.8, 1.6])
+    _table(
+        doc,
+        [w["tier"], w["tier_scope"], w["threshold"], w["records"], w["ratio"]],
+        [
+            [
+                r["tier"],
+                f"{r['scope']}{w['lp']}{r['basis']}{w['rp']}",
+                f"{r['threshold']:g}",
+                r["records"],
+                f"{r['ratio']:.2f}",
+            ]
+            for r in tiers["rows"]
+        ]
+        + [[w["tier_total"], "", "", tiers["total_records"], f"{tiers['total_ratio']:.2f}"]],
+        [1.4, 8.6, 2.4, 1.8, 1.6],
+    )
     if lead["counts"]:
-        _para(doc, _pairs(lead["counts"], w["none"]), bold_lead=f"{w['counts']}：")
+        _para(
+            doc,
+            _pairs(lead["counts"], w["none"], w["semi"]),
+            bold_lead=f"{w['counts']}{w['colon']}",
+        )
     if lead["linked_tokens"]:
-        _para(doc, "；".join(f"{t['token']}（{t['role']}）" for t in lead["linked_tokens"]),
-              bold_lead=f"{w['linked']}：")
+        _para(
+            doc,
+            w["semi"].join(
+                f"{t['token']}{w['lp']}{t['role']}{w['rp']}" for t in lead["linked_tokens"]
+            ),
+            bold_lead=f"{w['linked']}{w['colon']}",
+        )
 
     sev = lead["severity"]
     doc.add_heading(s["facts"], level)
     _para(doc, lead["summary"], indent=True)
-    _para(doc, f"{sev['label']}（{sev['ratio']:.2f}×）", bold_lead=f"{w['severity']}：")
-    _para(doc, sev["rule_text"], bold_lead=f"{w['severity_rule']}：")
-    _para(doc, sev["explanation"], bold_lead=f"{w['severity_explanation']}：")
-    _para(doc, f"{lead['standing']['label']}。{lead['standing']['explanation']}",
-          bold_lead=f"{w['standing']}：")
+    _para(
+        doc,
+        f"{sev['label']}{w['lp']}{sev['ratio']:.2f}×{w['rp']}",
+        bold_lead=f"{w['severity']}{w['colon']}",
+    )
+    _para(doc, sev["rule_text"], bold_lead=f"{w['severity_rule']}{w['colon']}")
+    _para(doc, sev["explanation"], bold_lead=f"{w['severity_explanation']}{w['colon']}")
+    _para(
+        doc,
+        f"{lead['standing']['label']}{w['stop']}{lead['standing']['explanation']}",
+        bold_lead=f"{w['standing']}{w['colon']}",
+    )
 
     doc.add_heading(s["evidence"], level)
     if lead["evidence"]:
         _para(doc, w["ev_count"].format(n=len(lead["evidence"])))
-        _table(doc, [w["ev_index"], w["ev_source"], w["ev_row"], w["ev_column"], w["ev_excerpt"],
-                     w["ev_hash"]],
-               [[e["index"], e["source"], e["row"], e["column"],
-                 e["excerpt"] + (f"（{_pairs(e['detail'], '')}）" if e["detail"] else ""),
-                 e["content_hash"]] for e in lead["evidence"]],
-               [1.0, 3.0, 1.2, 1.8, 5.6, 3.2], small_columns=(5,))
+        _table(
+            doc,
+            [
+                w["ev_index"],
+                w["ev_source"],
+                w["ev_row"],
+                w["ev_column"],
+                w["ev_excerpt"],
+                w["ev_hash"],
+            ],
+            [
+                [
+                    e["index"],
+                    e["source"],
+                    e["row"],
+                    e["column"],
+                    e["excerpt"]
+                    + (
+                        f"{w['lp']}{_pairs(e['detail'], '', w['semi'])}{w['rp']}"
+                        if e["detail"]
+                        else ""
+                    ),
+                    e["content_hash"],
+                ]
+                for e in lead["evidence"]
+            ],
+            [1.0, 3.0, 1.2, 1.8, 5.6, 3.2],
+            small_columns=(5,),
+        )
     else:
         _para(doc, w["no_evidence"])
 
     doc.add_heading(s["law"], level)
     for i, p in enumerate(lead["provisions"], start=1):
-        _para(doc, f"（{'；'.join(p['cited_by_labels'])}）",
-              bold_lead=f"{i}. {p['citation']}")
+        _para(
+            doc,
+            f"{w['lp']}{w['semi'].join(p['cited_by_labels'])}{w['rp']}",
+            bold_lead=f"{i}. {p['citation']}",
+        )
         for para in p["paragraphs"]:
             _para(doc, para, indent=True)
-        note = p["reliability_label"] + (f"；{w['abridged']}" if p["abridged"] else "")
-        small = _para(doc, f"{w['reliability']}：{note}", size=9)
+        note = p["reliability_label"] + (f"{w['semi']}{w['abridged']}" if p["abridged"] else "")
+        small = _para(doc, f"{w['reliability']}{w['colon']}{note}", size=9)
         small.runs[-1].italic = True
 
     action = lead["action"]
     doc.add_heading(s["action"], level)
-    also = (f"（{w['also']}：{'、'.join(action['also_labels'])}）"
-            if action["also_labels"] else "")
-    _para(doc, action["label"] + also, bold_lead=f"{w['recommended']}：")
-    _para(doc, action["reason"], bold_lead=f"{w['reason']}：")
+    also = (
+        f"{w['lp']}{w['also']}{w['colon']}{w['enum'].join(action['also_labels'])}{w['rp']}"
+        if action["also_labels"]
+        else ""
+    )
+    _para(doc, action["label"] + also, bold_lead=f"{w['recommended']}{w['colon']}")
+    _para(doc, action["reason"], bold_lead=f"{w['reason']}{w['colon']}")
 
     doc.add_heading(s["history"], level)
     if lead["status_history"]:
-        _table(doc, [w["hist_at"], w["hist_from"], w["hist_to"], w["hist_by"], w["hist_reason"]],
-               [[h["at_display"], h["from_label"], h["to_label"], h["by"], h["reason"]]
-                for h in lead["status_history"]], [4.4, 2.2, 2.2, 3.4, 3.6])
+        _table(
+            doc,
+            [w["hist_at"], w["hist_from"], w["hist_to"], w["hist_by"], w["hist_reason"]],
+            [
+                [h["at_display"], h["from_label"], h["to_label"], h["by"], h["reason"]]
+                for h in lead["status_history"]
+            ],
+            [4.4, 2.2, 2.2, 3.4, 3.6],
+        )
     else:
         _para(doc, w["no_history"])
     doc.add_heading(s["comments"], level)
     if lead["comments"]:
-        _table(doc, [w["com_at"], w["com_author"], w["com_text"]],
-               [[c["at_display"], c["author"], c["text"]] for c in lead["comments"]],
-               [4.4, 2.8, 8.6])
+        _table(
+            doc,
+            [w["com_at"], w["com_author"], w["com_text"]],
+            [[c["at_display"], c["author"], c["text"]] for c in lead["comments"]],
+            [4.4, 2.8, 8.6],
+        )
     else:
         _para(doc, w["no_comments"])
 
 
 def _run_record(doc: DocumentObject, run: dict[str, Any], w: dict[str, str]) -> None:
-    versions = "；".join(f"{k} {v}" for k, v in run["versions"].items()) or w["none"]
-    _table(doc, None, [
-        [w["run_id"], run["id"], w["run_model"], run["model_name"]],
-        [w["run_started"], run["started_at_display"], w["run_finished"],
-         run["finished_at_display"]],
-        [w["run_status"], run["status"], w["versions"], versions],
-    ], [2.6, 5.2, 2.6, 5.2], key_columns=(0, 2))
+    versions = w["semi"].join(f"{k} {v}" for k, v in run["versions"].items()) or w["none"]
+    _table(
+        doc,
+        None,
+        [
+            [w["run_id"], run["id"], w["run_model"], run["model_name"]],
+            [
+                w["run_started"],
+                run["started_at_display"],
+                w["run_finished"],
+                run["finished_at_display"],
+            ],
+            [w["run_status"], run["status"], w["versions"], versions],
+        ],
+        [2.6, 5.2, 2.6, 5.2],
+        key_columns=(0, 2),
+    )
     _para(doc, "", bold_lead=f"{w['inputs']}")
     if run["inputs"]:
-        _table(doc, [w["in_path"], w["in_hash"], w["in_rows"]],
-               [[i["path"] + (f"（{_pairs(i['other'], '')}）" if i["other"] else ""),
-                 i["content_hash"], i["rows"]] for i in run["inputs"]], [6.0, 7.6, 2.2],
-               small_columns=(1,))
+        _table(
+            doc,
+            [w["in_path"], w["in_hash"], w["in_rows"]],
+            [
+                [
+                    i["path"]
+                    + (
+                        f"{w['lp']}{_pairs(i['other'], '', w['semi'])}{w['rp']}"
+                        if i["other"]
+                        else ""
+                    ),
+                    i["content_hash"],
+                    i["rows"],
+                ]
+                for i in run["inputs"]
+            ],
+            [6.0, 7.6, 2.2],
+            small_columns=(1,),
+        )
     else:
         _para(doc, w["none"])
-    _para(doc, _pairs(run["params"], w["none"]), bold_lead=f"{w['params']}：")
-    _para(doc, _pairs(run["counts"], w["none"]), bold_lead=f"{w['run_counts']}：")
+    _para(doc, _pairs(run["params"], w["none"], w["semi"]), bold_lead=f"{w['params']}{w['colon']}")
+    _para(
+        doc, _pairs(run["counts"], w["none"], w["semi"]), bold_lead=f"{w['run_counts']}{w['colon']}"
+    )
 
 
 def _footer_note(doc: DocumentObject, context: dict[str, Any], w: dict[str, str]) -> None:
     doc.add_paragraph()
-    _para(doc, f"{w['generated_at']}：{context['generated_at_display']}；{w['generator']}："
-               f"{context['generator']}。", size=9)
+    _para(
+        doc,
+        f"{w['generated_at']}{w['colon']}{context['generated_at_display']}{w['semi']}{w['generator']}{w['colon']}"
+        f"{context['generator']}{w['stop']}",
+        size=9,
+    )
     _para(doc, w["reveal_note"], size=9)
     if context["redactions"]:
         _para(doc, w["redactions"].format(n=context["redactions"]), size=9)
@@ -332,8 +503,16 @@ def render_docx(context: dict[str, Any], *, chart_png: bytes | None = None) -> b
     if context["kind"] == "lead":
         lead = context["lead"]
         doc.core_properties.title = f"{w['lead_title']} {lead['number']}"
-        _head(doc, w["lead_title"], w["number"], lead["number"], lead["title"],
-              context["document_date"], w["marking"])
+        _head(
+            doc,
+            w["lead_title"],
+            w["number"],
+            lead["number"],
+            lead["title"],
+            context["document_date"],
+            w["marking"],
+            w["colon"],
+        )
         _lead(doc, lead, w, s, lang, 1)
         doc.add_heading(s["custody"], 1)
         for run in context["runs"]:
@@ -341,19 +520,52 @@ def render_docx(context: dict[str, Any], *, chart_png: bytes | None = None) -> b
     else:
         run = context["run"]
         doc.core_properties.title = f"{w['run_title']} {run['id']}"
-        _head(doc, w["run_title"], w["run_id"], run["id"], run["model_name"],
-              context["document_date"], w["marking"])
+        _head(
+            doc,
+            w["run_title"],
+            w["run_id"],
+            run["id"],
+            run["model_name"],
+            context["document_date"],
+            w["marking"],
+            w["colon"],
+        )
         doc.add_heading(s["run_summary"], 1)
         _para(doc, w["lead_count"].format(n=len(context["summary"])))
         if context["summary"]:
-            _table(doc, [w["number"], w["title"], w["subject"], w["col_severity"],
-                         w["col_people"], w["col_action"], w["col_status"], w["col_evidence"]],
-                   [[r["number"], r["title"], r["subject"], r["severity"], r["affected_people"],
-                     r["action"], r["status"], r["evidence"]] for r in context["summary"]],
-                   [2.6, 4.4, 2.0, 1.8, 1.3, 1.9, 1.3, 1.1])
+            _table(
+                doc,
+                [
+                    w["number"],
+                    w["title"],
+                    w["subject"],
+                    w["col_severity"],
+                    w["col_people"],
+                    w["col_action"],
+                    w["col_status"],
+                    w["col_evidence"],
+                ],
+                [
+                    [
+                        r["number"],
+                        r["title"],
+                        r["subject"],
+                        r["severity"],
+                        r["affected_people"],
+                        r["action"],
+                        r["status"],
+                        r["evidence"],
+                    ]
+                    for r in context["summary"]
+                ],
+                [2.6, 4.4, 2.0, 1.8, 1.3, 1.9, 1.3, 1.1],
+            )
         doc.add_heading(s["run_chart"], 1)
-        _table(doc, [c["label"] for c in context["severity_counts"]],
-               [[c["leads"] for c in context["severity_counts"]]])
+        _table(
+            doc,
+            [c["label"] for c in context["severity_counts"]],
+            [[c["leads"] for c in context["severity_counts"]]],
+        )
         if chart_png:
             doc.add_picture(io.BytesIO(chart_png), width=Cm(15))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
