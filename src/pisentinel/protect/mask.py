@@ -1,0 +1,142 @@
+"""Display masks in the conventions Chinese readers expect: 张*, 110101********7777, 138****5678.
+
+Each type's rule is its `mask` entry in the PI taxonomy (knowledge/data/pi_types.yaml):
+`keep_prefix`/`keep_suffix` count significant characters (letters, digits, Han) and leave
+separators where they are, or `strategy` names a rule for values with structure (e-mail, IP, GPS,
+dates, addresses, names, and sensitive categories shown only as a label).
+
+A mask never shows more than its rule allows, even for a value shorter than the rule expects: at
+least half of a value's significant characters are hidden when the rule would hide none, so
+``5678`` under the phone rule is ``5**8``, not ``5678``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pisentinel.knowledge import PIType, pi_types
+from pisentinel.protect.address import district_prefix
+from pisentinel.protect.names import surname_length
+from pisentinel.protect.normalize import is_significant
+
+__all__ = ["MASK_CHAR", "label_for", "mask_keep", "mask_value"]
+
+MASK_CHAR = "*"
+_ADDRESS_TAIL = MASK_CHAR * 4
+_EMAIL_TAIL = MASK_CHAR * 3
+_YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)")
+_DIGIT_RE = re.compile(r"\d")
+_DECIMAL_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+def mask_keep(value: str, keep_prefix: int, keep_suffix: int, *, strict: bool = True) -> str:
+    """Star every significant character except the first `keep_prefix` and last `keep_suffix`.
+
+    Separators stay where they are. With `strict`, a value too short for the rule (nothing would
+    be hidden) hides at least half its significant characters, the kept ones shared between
+    both ends.
+    """
+    positions = [i for i, ch in enumerate(value) if is_significant(ch)]
+    n = len(positions)
+    pre, suf = max(keep_prefix, 0), max(keep_suffix, 0)
+    if strict and n <= pre + suf:
+        kept = n - (n + 1) // 2
+        suf = min(suf, kept // 2)
+        pre = min(pre, kept - suf)
+        suf = kept - pre
+    hidden = set(positions[pre : n - suf])
+    return "".join(MASK_CHAR if i in hidden else ch for i, ch in enumerate(value))
+
+
+def full_mask(value: str) -> str:
+    """Every significant character starred; the shape (separators, length) stays."""
+    return "".join(MASK_CHAR if is_significant(ch) else ch for ch in value)
+
+
+def label_for(type_code: str, lang: str = "zh") -> str:
+    """The bracketed label that stands in for a sensitive value: ``[医疗健康]``."""
+    info = pi_types().get(type_code)
+    if info is None:
+        return f"[{type_code}]"
+    if lang == "zh":
+        return f"[{info.sensitive_category or info.name_zh}]"
+    return f"[{info.name_en}]"
+
+
+def _mask_name(value: str) -> str:
+    """The surname stays (for ``阿依古丽·买买提`` the first character); the rest is starred, and a
+    name too short to have a given name (``张``) is starred whole."""
+    lead = len(value) - len(value.lstrip())
+    name = value.strip()
+    keep = surname_length(name.split("·")[0])
+    significant = sum(is_significant(ch) for ch in name)
+    if keep >= significant:
+        keep = significant // 2
+    return value[: lead + keep] + full_mask(value[lead + keep :])
+
+
+def _mask_email(value: str) -> str:
+    local, at, domain = value.rpartition("@")
+    if not at or not local.strip():
+        return full_mask(value)
+    first = local.strip()[0]
+    return (first if len(local.strip()) > 1 else MASK_CHAR) + _EMAIL_TAIL + "@" + domain
+
+
+def _mask_ip(value: str) -> str:
+    sep = ":" if ":" in value else "."
+    parts = value.split(sep)
+    keep = 2 if len(parts) > 2 else 0
+    return sep.join(p if i < keep or not p else MASK_CHAR for i, p in enumerate(parts))
+
+
+def _mask_gps(value: str) -> str:
+    """Whole degrees and the first decimal (~10 km) stay; finer digits are starred."""
+    masked = _DECIMAL_RE.sub(lambda m: f"{m.group(1)}.{m.group(2)[0]}"
+                             + MASK_CHAR * (len(m.group(2)) - 1), value)
+    return masked if masked != value or not any(c.isdigit() for c in value) else full_mask(value)
+
+
+def _mask_date_year(value: str) -> str:
+    m = _YEAR_RE.search(value)
+    if m is None:
+        return full_mask(value)
+    return _DIGIT_RE.sub(MASK_CHAR, value[: m.start()]) + m.group() + _DIGIT_RE.sub(
+        MASK_CHAR, value[m.end() :])
+
+
+def _mask_address(value: str) -> str:
+    return district_prefix(value) + _ADDRESS_TAIL
+
+
+_STRATEGIES: dict[str, Callable[[str], str]] = {
+    "name": _mask_name,
+    "email": _mask_email,
+    "ip": _mask_ip,
+    "gps": _mask_gps,
+    "date_year": _mask_date_year,
+    "address": _mask_address,
+}
+
+
+def _mask_by_rule(info: PIType, value: str, lang: str) -> str:
+    strategy = info.mask.get("strategy")
+    if strategy == "label":
+        return label_for(info.code, lang)
+    if strategy in _STRATEGIES:
+        return _STRATEGIES[strategy](value)
+    return mask_keep(value, int(info.mask.get("keep_prefix", 0)),
+                     int(info.mask.get("keep_suffix", 0)), strict=info.is_pi)
+
+
+def mask_value(type_code: str, value: str, lang: str = "zh") -> str:
+    """The display form of `value` as a `type_code` identifier, by the taxonomy's mask rule.
+
+    ``mask_value("PHONE_NUMBER", "13812345678")`` → ``138****5678``. An unknown type gets every
+    significant character starred; a label type (``MEDICAL_HEALTH``) gets its label in `lang`.
+    """
+    info = pi_types().get(type_code)
+    if info is None:
+        return full_mask(value)
+    return _mask_by_rule(info, value, lang)

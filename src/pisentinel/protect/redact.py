@@ -1,0 +1,126 @@
+"""Redaction: replace the PI in a text or a table column, one method for all of it.
+
+Methods: ``mask`` (display mask, 138****5678), ``token`` (keyed pseudonym, links records),
+``encrypt`` (reversible by the key holder), ``generalize`` (province / year / district …),
+``label`` (the type's label, [电话号码]) and ``remove`` (gone). In text, token and encrypt output
+carries the type (``PHONE_NUMBER:ph_…``, ``PHONE_NUMBER:enc1.…``) so it can be resolved later.
+
+Findings may overlap (a phone number inside a longer bank-card hit, an address containing a
+name): the longer span wins and anything overlapping it is dropped, so no part of the longer
+span survives unredacted.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pisentinel.protect.crypto import encrypt_value
+from pisentinel.protect.generalize import generalize_value
+from pisentinel.protect.keys import load_project_key
+from pisentinel.protect.mask import label_for, mask_value
+from pisentinel.protect.pseudonym import pseudonym_token
+
+__all__ = ["METHODS", "Method", "PISpan", "redact_array", "redact_text", "select_spans"]
+
+Method = Literal["mask", "token", "encrypt", "generalize", "label", "remove"]
+METHODS: tuple[str, ...] = ("mask", "token", "encrypt", "generalize", "label", "remove")
+
+
+class PISpan(Protocol):
+    """What redaction needs of a finding (`pisentinel.detect.Finding` has it)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def score(self) -> float: ...
+
+
+def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool
+              ) -> Callable[[str, str], str | None]:
+    """`(type_code, value) -> replacement` for `method`; None means "no value" (a null cell)."""
+    if method not in METHODS:
+        raise ValueError(f"未知的脱敏方式 {method!r} / unknown redaction method {method!r}; "
+                         f"use one of {', '.join(METHODS)}")
+    if method in ("token", "encrypt") and key is None:
+        key = load_project_key()
+    if method == "mask":
+        return lambda t, v: mask_value(t, v, lang)
+    if method == "token":
+        return lambda t, v: pseudonym_token(t, v, key)
+    if method == "encrypt":
+        if inline:
+            return lambda t, v: f"{t}:{encrypt_value(t, v, key)}"
+        return lambda t, v: encrypt_value(t, v, key)
+    if method == "generalize":
+        return lambda t, v: generalize_value(t, v, lang=lang)
+    if method == "label":
+        return lambda t, v: label_for(t, lang)
+    return lambda t, v: "" if inline else None
+
+
+def select_spans(findings: Iterable[PISpan], length: int) -> list[PISpan]:
+    """The findings to redact, in text order, with no two overlapping: longer spans first, then
+    higher scores, then earlier ones. Raises ValueError for a span outside `[0, length]`."""
+    chosen: list[PISpan] = []
+    starts: list[int] = []
+    ranked = sorted(findings, key=lambda f: (-(f.end - f.start), -f.score, f.start))
+    for f in ranked:
+        if not 0 <= f.start < f.end <= length:
+            raise ValueError(f"finding span ({f.start}, {f.end}) outside the text of length "
+                             f"{length}")
+        i = bisect_left(starts, f.start)
+        if i > 0 and chosen[i - 1].end > f.start:
+            continue
+        if i < len(chosen) and chosen[i].start < f.end:
+            continue
+        chosen.insert(i, f)
+        starts.insert(i, f.start)
+    return chosen
+
+
+def redact_text(text: str, findings: Iterable[PISpan], method: Method | str = "mask",
+                key: bytes | None = None, lang: str = "zh") -> str:
+    """`text` with every finding's span replaced by `method` (see the module docstring).
+
+    `key` is the project or federation key for ``token`` and ``encrypt`` (``None`` loads the
+    project key). Offsets are code points into `text`, end exclusive, as `Finding` has them.
+    """
+    spans = select_spans(findings, len(text))
+    replace = _replacer(method, key, lang, inline=True)
+    parts: list[str] = []
+    pos = 0
+    for f in spans:
+        parts.append(text[pos : f.start])
+        parts.append(replace(f.type, text[f.start : f.end]) or "")
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def redact_array(array: pa.Array | pa.ChunkedArray | Sequence[str | None], type_code: str,
+                 method: Method | str = "mask", key: bytes | None = None,
+                 lang: str = "zh") -> pa.Array:
+    """A string column whose every cell is a `type_code` value, redacted by `method`.
+
+    Each distinct value is redacted once (columns repeat values: one phone across many
+    bookings), nulls stay null, and ``remove`` gives nulls. ``encrypt`` cells hold the bare
+    ciphertext (the column says the type).
+    """
+    arr = array if isinstance(array, pa.Array | pa.ChunkedArray) else pa.array(array, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    encoded = pc.dictionary_encode(arr)
+    replace = _replacer(method, key, lang, inline=False)
+    values = [replace(type_code, v) for v in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(values, arr.type), encoded.indices)
