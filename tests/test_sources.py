@@ -425,6 +425,24 @@ def test_xlsx_values_merged_cells_and_trailing_blanks(tmp_path: Path) -> None:
     ]
 
 
+def test_xlsx_formulas_read_as_cached_values(tmp_path: Path) -> None:
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    _xlsx(plain, [["a", "b"], [1, "=A2*2"]])
+    # openpyxl writes no cached value; add one as Excel would, by rewriting the sheet XML.
+    p = tmp_path / "cached.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(p, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>A2*2</f><v></v>", b"<f>A2*2</f><v>2</v>")
+                data = data.replace(b"<f>A2*2</f><v />", b"<f>A2*2</f><v>2</v>")
+                assert b"<v>2</v>" in data
+            dst.writestr(item, data)
+    assert rows_of(p) == [{"a": "1", "b": "2"}]
+
+
 def test_xlsx_sheet_selection_and_bad_sheet(tmp_path: Path) -> None:
     p = tmp_path / "two.xlsx"
     book = openpyxl.Workbook()

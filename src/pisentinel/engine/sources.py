@@ -85,7 +85,7 @@ MAX_RECORD_CHARS = 64 << 20
 CSV_BLOCK_BYTES = 16 << 20
 
 _READ_CHUNK = 1 << 20
-_BATCH_CHAR_BUDGET = 32 << 20
+_BATCH_CHAR_BUDGET = 8 << 20
 _SAFE_CUT_WINDOW = 1000
 _MIXED_RUN = 8
 
@@ -492,7 +492,8 @@ def _os_error(shown: str, e: OSError) -> SourceError:
 def _check_columns(shown: str, available: Sequence[str], wanted: Sequence[str] | None) -> None:
     if wanted is None:
         return
-    missing = [c for c in wanted if c not in set(available)]
+    have_set = set(available)
+    missing = [c for c in wanted if c not in have_set]
     if missing:
         have = ", ".join(available[:50]) + (" …" if len(available) > 50 else "")
         miss = ", ".join(missing)
@@ -1007,50 +1008,68 @@ def _read_xlsx(
 # ----------------------------------------------------------------------------- JSON
 
 
-class _JsonNumber(str):
-    """A JSON number kept as written: 110105199003078888 must not become a float, and digits
-    past Python's int-conversion limit must not raise."""
+class _JsonFloat(float):
+    """A JSON float that remembers how it was written: 1.10e17 stays "1.10e17" in its cell
+    (re-serialised inside nested values it prints as a float)."""
 
-    __slots__ = ()
-
-
-_JSON = json.JSONDecoder(
-    parse_int=_JsonNumber, parse_float=_JsonNumber, parse_constant=_JsonNumber
-)
+    __slots__ = ("text",)
+    text: str
 
 
-class _TooDeep(Exception):
-    pass
+def _json_float(text: str) -> _JsonFloat:
+    number = _JsonFloat(text)
+    number.text = text
+    return number
 
 
-def _plain(value: Any, depth: int) -> Any:
-    """`value` with _JsonNumber turned back into numbers for re-serialising, refusing nesting
-    deeper than MAX_JSON_DEPTH."""
-    if depth > MAX_JSON_DEPTH:
-        raise _TooDeep
-    if isinstance(value, dict):
-        return {k: _plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v, depth + 1) for v in value]
-    if isinstance(value, _JsonNumber):
-        try:
-            number = float(value) if any(c in value for c in ".eEIN") else int(value)
-        except ValueError:
-            return str(value)
-        return number if number == number and abs(number) != float("inf") else str(value)
-    return value
+_JSON = json.JSONDecoder(parse_float=_json_float)
+_JSON_HUGE_INTS = json.JSONDecoder(parse_float=_json_float, parse_int=str)
+"""For integers past Python's int-conversion limit (4300 digits): kept as their digits."""
+
+
+def _raw_decode(text: str, pos: int = 0) -> tuple[Any, int]:
+    try:
+        return _JSON.raw_decode(text, pos)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return _JSON_HUGE_INTS.raw_decode(text, pos)
+
+
+def _too_deep_value(value: Any, text: str, start: int = 0, end: int | None = None) -> bool:
+    """Nesting deeper than MAX_JSON_DEPTH; the bracket count of the source text rules out
+    almost every record without walking it."""
+    stop = len(text) if end is None else end
+    if text.count("[", start, stop) + text.count("{", start, stop) <= MAX_JSON_DEPTH:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
 
 
 def _json_cell(value: Any) -> str | None:
     """A JSON value as a cell: strings and numbers as written, true/false, nested values as
     compact JSON text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind is bool:
         return "true" if value else "false"
-    return _json_text(_plain(value, 2))
+    if kind is _JsonFloat:
+        return value.text
+    if kind is int or kind is float:
+        return str(value)
+    return _COMPACT.encode(value)
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _too_deep(shown: str, row: int | None) -> SourceError:
@@ -1086,13 +1105,11 @@ def _records_to_batches(
         names = list(keys)
         arrays = []
         for name in names:
-            values: list[str | None] = []
-            for line, rec in pending:
-                try:
-                    values.append(_json_cell(rec.get(name)))
-                except _TooDeep:
-                    raise _too_deep(shown, line) from None
-            arrays.append(pa.array(values, pa.string()))
+            values = [rec.get(name) for _line, rec in pending]
+            arrays.append(pa.array(
+                [v if type(v) is str or v is None else _json_cell(v) for v in values],
+                pa.string(),
+            ))
         batch = pa.RecordBatch.from_arrays(arrays, names=names)
         return TextBatch(shown, batch, offset)
 
@@ -1117,10 +1134,13 @@ def _jsonl_records(path: Path, shown: str, compressed: bool) -> Iterator[tuple[i
         for line, _offset, text, whole in _split_lines(dec, MAX_RECORD_CHARS, None):
             if not whole:
                 raise _too_long(shown, line + 1, MAX_RECORD_CHARS)
-            if not text.strip():
+            start = 0 if text[:1] == "{" else len(text) - len(text.lstrip())
+            if start == len(text):
                 continue
             try:
-                value = _JSON.decode(text)
+                value, end = _raw_decode(text, start)
+                if end != len(text) and not text[end:].isspace():
+                    raise json.JSONDecodeError("Extra data", text, end)
             except json.JSONDecodeError as e:
                 raise SourceError(
                     shown, f"不是合法的 JSON（第 {e.colno} 列：{e.msg}）",
@@ -1128,6 +1148,8 @@ def _jsonl_records(path: Path, shown: str, compressed: bool) -> Iterator[tuple[i
                 ) from None
             except RecursionError:
                 raise _too_deep(shown, line + 1) from None
+            if _too_deep_value(value, text):
+                raise _too_deep(shown, line + 1)
             if not isinstance(value, dict):
                 raise SourceError(
                     shown, "每行必须是一个 JSON 对象", "each line must be a JSON object",
@@ -1195,7 +1217,7 @@ class _JsonCursor:
         want = max(_READ_CHUNK, 2 * (len(self.buf) - self.pos))
         while True:
             try:
-                value, end = _JSON.raw_decode(self.buf, self.pos)
+                value, end = _raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
                 genuine = e.pos < len(self.buf) - 64 and not e.msg.startswith("Unterminated")
                 if self._eof or genuine:
@@ -1205,6 +1227,8 @@ class _JsonCursor:
                 raise _too_deep(self._shown, self.line()) from None
             else:
                 if end < len(self.buf) or self._eof:
+                    if _too_deep_value(value, self.buf, self.pos, end):
+                        raise _too_deep(self._shown, self.line())
                     self.pos = end
                     return value
             if len(self.buf) - self.pos > MAX_RECORD_CHARS:
@@ -1309,7 +1333,8 @@ def read_batches(
     """Stream a file as string-only record batches of at most `batch_rows` rows.
 
     Text files give one row per line in a column "text" (long lines cut into segments, see
-    TextBatch); tables give their columns, restricted to `columns` when given. The file's
+    TextBatch); tables give their columns, restricted to `columns` when given (an empty list
+    means all columns). The file's
     existence and type are checked now; everything else is raised as `SourceError` while
     iterating, before or between batches, so a caller that writes through `TableSink` leaves
     no partial output.
@@ -1330,7 +1355,7 @@ def read_batches(
     kind, compressed = fmt
     if real.stat().st_size == 0:
         raise _empty(shown)
-    cols = list(columns) if columns is not None else None
+    cols = list(dict.fromkeys(columns)) if columns else None
     if kind == "text":
         inner = _read_text(real, shown, compressed, cols, batch_rows, max_segment_chars)
     elif kind in ("csv", "tsv"):
