@@ -55,13 +55,16 @@ def full_mask(value: str) -> str:
 
 
 def label_for(type_code: str, lang: str = "zh") -> str:
-    """The bracketed label that stands in for a sensitive value: ``[医疗健康]``."""
+    """The bracketed label that stands in for a value: the sensitive category for types masked
+    by label (``[医疗健康]``), the type's name otherwise (``[银行卡号]``)."""
     info = pi_types().get(type_code)
     if info is None:
         return f"[{type_code}]"
-    if lang == "zh":
-        return f"[{info.sensitive_category or info.name_zh}]"
-    return f"[{info.name_en}]"
+    if lang != "zh":
+        return f"[{info.name_en}]"
+    if info.mask.get("strategy") == "label" and info.sensitive_category:
+        return f"[{info.sensitive_category}]"
+    return f"[{info.name_zh}]"
 
 
 def _mask_name(value: str) -> str:
