@@ -361,8 +361,8 @@ def _mixed_error(shown: str, offset: int, line: int) -> SourceError:
 def _undecodable(shown: str, encoding: str, offset: int, line: int) -> SourceError:
     return SourceError(
         shown,
-        f"无法按 {encoding} 解码（也不是 UTF-8/GBK/GB18030）",
-        f"bytes cannot be decoded as {encoding} (nor as UTF-8/GBK/GB18030)",
+        f"此处的字节无法按 {encoding} 解码（文件混用了编码或已损坏）",
+        f"bytes here cannot be decoded as {encoding} (mixed encodings or a damaged file)",
         row=line,
         byte_offset=offset,
     )
@@ -392,7 +392,9 @@ def _detect_from_sample(sample: bytes, at_eof: bool, shown: str) -> str:
     try:
         codecs.getincrementaldecoder("gb18030")("strict").decode(sample, at_eof)
     except UnicodeDecodeError as e:
-        raise _undecodable(shown, "GB18030", e.start, _line_at(sample, e.start)) from None
+        raise _undecodable(
+            shown, "UTF-8/GBK/GB18030", e.start, _line_at(sample, e.start)
+        ) from None
     run = _UTF8_CJK_RUN.search(sample)
     if run:
         raise _mixed_error(shown, run.start(), _line_at(sample, run.start()))
