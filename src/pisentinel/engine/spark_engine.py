@@ -64,6 +64,18 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int = 4,
             .getOrCreate())
 
 
+def _running_session(master: str | None) -> bool:
+    """Whether a classic Spark session already runs in this process (`getOrCreate` would
+    return it, and it is not ours to stop)."""
+    if master and master.startswith("sc://"):
+        return False
+    try:
+        from pyspark import SparkContext
+    except ImportError:
+        return False
+    return getattr(SparkContext, "_active_spark_context", None) is not None
+
+
 def _q(name: str) -> str:
     """A Spark identifier."""
     return "`" + name.replace("`", "``") + "`"
@@ -87,7 +99,7 @@ class SparkEngine:
         self.warehouse.mkdir(exist_ok=True)
         self.batch_rows = batch_rows
         self.remote = bool(master and master.startswith("sc://"))
-        self._owns_session = session is None
+        self._owns_session = session is None and not _running_session(master)
         base = session if session is not None else spark_session(
             master, shuffle_partitions=shuffle_partitions,
             local_dir=self.workspace / "spark-tmp")

@@ -1,0 +1,252 @@
+"""The DuckDB engine on small synthetic inputs: loading every format, mapping, SQL, scanning."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from pisentinel.engine.base import Engine, InputTable, ScanRequest
+from pisentinel.engine.duckdb_engine import DuckDBEngine
+from pisentinel.engine.factory import open_engine
+from pisentinel.engine.mapping import MappingError
+from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError
+from test_engine_data import (
+    MAPPING,
+    OPTIONAL,
+    QUERIES,
+    REQUIRED,
+    booking_rows,
+    normalise,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+    write_xlsx,
+)
+
+KEY = b"test-key-not-secret"
+OTHER_KEY = b"another-test-key-0123"
+
+
+def _spec(paths: tuple[Path, ...], mapping: dict[str, str] | None = None) -> InputTable:
+    return InputTable("bookings", paths, MAPPING if mapping is None else mapping, REQUIRED,
+                      OPTIONAL)
+
+
+@pytest.fixture()
+def engine(tmp_path: Path) -> DuckDBEngine:
+    eng = DuckDBEngine(tmp_path / "ws", memory_limit="1GB", batch_rows=64)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture()
+def rows() -> list[dict[str, str]]:
+    return booking_rows(240)
+
+
+def test_engine_satisfies_protocol_and_configures_duckdb(engine: DuckDBEngine) -> None:
+    assert isinstance(engine, Engine)
+    assert (engine.workspace / "engine.duckdb").exists()
+    settings = {r["name"]: r["value"] for r in engine.query(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN "
+        "('threads', 'memory_limit', 'temp_directory')").to_pylist()}
+    assert settings["threads"] == str(engine.threads)
+    assert settings["temp_directory"] == str(engine.workspace / "tmp")
+    assert settings["memory_limit"] == "953.6 MiB"  # 1GB as DuckDB shows it
+
+
+def test_load_gbk_csv_maps_chinese_headers_and_numbers_rows(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "预约.csv", rows, encoding="gbk")
+    assert engine.load(_spec((path,))) == len(rows)
+    cols = engine.columns("bookings")
+    assert cols[:6] == ["account_id", "id_number", "phone", "booked_at", "venue", "note"]
+    assert cols[-2:] == ["_row", "_source"]
+    got = engine.query("SELECT * FROM bookings ORDER BY _row").to_pylist()
+    assert [g["_row"] for g in got] == list(range(1, len(rows) + 1))
+    assert {g["_source"] for g in got} == {str(path)}
+    assert got[5]["venue"] == rows[5]["场馆"]
+    assert got[7]["id_number"] == rows[7]["身份证号"]
+
+
+@pytest.mark.parametrize("fmt", ["gb18030", "utf-8", "tsv", "jsonl", "parquet", "xlsx"])
+def test_every_format_loads_the_same_rows(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path, fmt: str) -> None:
+    reference = write_csv(tmp_path / "ref.csv", rows, encoding="gbk")
+    engine.load(InputTable("ref", (reference,), MAPPING, REQUIRED))
+    writers = {
+        "gb18030": lambda p: write_csv(p.with_suffix(".csv"), rows, encoding="gb18030"),
+        "utf-8": lambda p: write_csv(p.with_suffix(".csv"), rows, encoding="utf-8"),
+        "tsv": lambda p: write_csv(p.with_suffix(".tsv"), rows, sep="\t"),
+        "jsonl": lambda p: write_jsonl(p.with_suffix(".jsonl"), rows),
+        "parquet": lambda p: write_parquet(p.with_suffix(".parquet"), rows),
+        "xlsx": lambda p: write_xlsx(p.with_suffix(".xlsx"), rows),
+    }
+    path = writers[fmt](tmp_path / "data")
+    assert engine.load(_spec((path,))) == len(rows)
+    drop = ("_source",)
+    # An empty xlsx cell is no value; an empty CSV field is an empty string.
+    blank = fmt == "xlsx"
+    assert normalise(engine.query("SELECT * FROM bookings"), drop, blank) == normalise(
+        engine.query("SELECT * FROM ref"), drop, blank)
+
+
+def test_folder_of_files_unions_columns_and_keeps_row_numbers_per_file(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "a.csv", rows[:100])
+    extra = [dict(r, 渠道="小程序") for r in rows[100:]]
+    (folder / "b.jsonl").write_text(
+        "".join(__import__("json").dumps(r, ensure_ascii=False) + "\n" for r in extra), "utf-8")
+    assert engine.load(_spec((folder,))) == len(rows)
+    per_file = engine.query("SELECT _source, min(_row) AS lo, max(_row) AS hi, count(渠道) AS ch "
+                            "FROM bookings GROUP BY _source ORDER BY _source").to_pylist()
+    assert per_file == [
+        {"_source": str(folder / "a.csv"), "lo": 1, "hi": 100, "ch": 0},
+        {"_source": str(folder / "b.jsonl"), "lo": 1, "hi": 140, "ch": 140},
+    ]
+
+
+def test_header_colliding_with_a_canonical_or_reserved_name_is_kept_aside(
+        engine: DuckDBEngine, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("用户ID,account_id,_row,身份证号,预约时间\nu1,old,9,x,2026-01-01 00:00:00\n",
+                    "utf-8")
+    engine.load(InputTable("t", (path,), {"account_id": "用户ID", "id_number": "身份证号",
+                                          "booked_at": "预约时间"}, REQUIRED))
+    row = engine.query("SELECT * FROM t").to_pylist()[0]
+    assert (row["account_id"], row["account_id_2"], row["_row_2"], row["_row"]) == \
+        ("u1", "old", "9", 1)
+
+
+def test_missing_required_column_is_a_clear_error_and_leaves_no_table(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", rows)
+    spec = InputTable("bookings", (path,), {"account_id": "用户ID"},
+                      ("account_id", "id_number", "visitor_name"))
+    with pytest.raises(MappingError) as err:
+        engine.load(spec)
+    e = err.value
+    assert isinstance(e, SourceError) and e.exit_code == EXIT_MISSING_COLUMN
+    zh, en = e.message("zh"), e.message("en")
+    assert "缺少必需的列" in zh and "visitor_name" in zh and "身份证号" in zh
+    assert "missing required columns: id_number, visitor_name" in en
+    assert "account_id=用户ID" in en and str(path) in en
+    assert rows[0]["身份证号"] not in zh + en
+    assert engine.tables() == []
+    assert pickle.loads(pickle.dumps(e)).message("en") == en
+
+
+def test_unreadable_source_error_surfaces_and_no_partial_table(
+        engine: DuckDBEngine, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"用户ID": "a", "身份证号": "b", "预约时间": "c"}\n{not json\n', "utf-8")
+    with pytest.raises(SourceError) as err:
+        engine.load(_spec((bad,), {"account_id": "用户ID", "id_number": "身份证号",
+                                   "booked_at": "预约时间"}))
+    assert err.value.row == 2
+    assert engine.tables() == []
+
+
+def test_sql_register_tables_drop_and_resume(tmp_path: Path, rows: list[dict[str, str]]) -> None:
+    ws = tmp_path / "ws"
+    with DuckDBEngine(ws) as eng:
+        eng.load(_spec((write_csv(tmp_path / "a.csv", rows),)))
+        eng.register("params", pa.table({"venue": ["故宫博物院"], "limit_n": [3]}))
+        eng.execute("CREATE TABLE hits AS SELECT b.account_id, count(*) AS n FROM bookings b "
+                    "JOIN params p USING (venue) GROUP BY b.account_id")
+        eng.execute("CREATE OR REPLACE TABLE hits AS SELECT account_id, n + 1 AS n FROM hits")
+        before = normalise(eng.query("SELECT * FROM hits"))
+        assert eng.tables() == ["bookings", "hits", "params"]
+    with DuckDBEngine(ws) as eng:
+        assert eng.tables() == ["bookings", "hits", "params"]
+        assert normalise(eng.query("SELECT * FROM hits")) == before
+        eng.drop("params")
+        eng.drop("no_such_table")
+        assert eng.tables() == ["bookings", "hits"]
+
+
+def _expected_findings(rows: list[dict[str, str]]) -> set[tuple[int, str, str]]:
+    """(row, column, type) that must be found: every ID number column value, every phone."""
+    out = set()
+    for i in range(1, len(rows) + 1):
+        out.add((i, "id_number", "CN_ID_CARD"))
+        out.add((i, "phone", "PHONE_NUMBER"))
+    return out
+
+
+def test_scan_finds_pi_with_tokens_and_masks_never_raw(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
+    engine.load(_spec((write_csv(tmp_path / "a.csv", rows),)))
+    n = engine.scan(ScanRequest("bookings", ["id_number", "phone", "note"], "findings"), KEY)
+    found = engine.query("SELECT * FROM findings").to_pylist()
+    assert n == len(found) > 0
+    assert found[0].keys() == {"row_id", "_source", "column", "start", "end", "type", "score",
+                               "token", "masked"}
+    got = {(f["row_id"], f["column"], f["type"]) for f in found}
+    assert _expected_findings(rows) <= got
+    in_notes = {(f["row_id"], f["type"]) for f in found if f["column"] == "note"}
+    assert (1, "PHONE_NUMBER") in in_notes and (2, "CN_ID_CARD") in in_notes
+    raw = {r["身份证号"] for r in rows} | {r["手机号"] for r in rows}
+    for f in found:
+        assert f["token"] not in raw and f["masked"] not in raw and "*" in f["masked"]
+    tokens = engine.query("SELECT id_number, count(DISTINCT token) AS t FROM bookings b "
+                          "JOIN findings f ON f.row_id = b._row AND f.\"column\" = 'id_number' "
+                          "GROUP BY id_number").column("t").to_pylist()
+    assert set(tokens) == {1}
+
+
+def test_scan_in_pool_equals_scan_in_process(
+        tmp_path: Path, rows: list[dict[str, str]]) -> None:
+    csv = write_csv(tmp_path / "a.csv", rows)
+    request = ScanRequest("bookings", ["id_number", "phone", "note"], "findings",
+                          types=["CN_ID_CARD", "PHONE_NUMBER"])
+    results = []
+    for workers, batch_rows in ((1, 10_000), (2, 32)):
+        with DuckDBEngine(tmp_path / f"ws{workers}", workers=workers,
+                          batch_rows=batch_rows) as eng:
+            eng.load(_spec((csv,)))
+            eng.scan(request, KEY)
+            results.append(normalise(eng.query("SELECT * FROM findings"), ("_source",)))
+    assert results[0] == results[1]
+    assert {r[4] for r in results[0]} == {"CN_ID_CARD", "PHONE_NUMBER"}
+
+
+def test_scan_tokens_depend_on_the_key_and_a_custom_id_column(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
+    engine.load(_spec((write_csv(tmp_path / "a.csv", rows),)))
+    engine.execute("CREATE TABLE people AS SELECT DISTINCT id_number AS person, id_number "
+                   "FROM bookings")
+    engine.scan(ScanRequest("people", ["id_number"], "f1", id_column="person"), KEY)
+    engine.scan(ScanRequest("people", ["id_number"], "f2", id_column="person"), OTHER_KEY)
+    one = engine.query("SELECT row_id, token FROM f1").to_pylist()
+    two = {r["row_id"]: r["token"] for r in engine.query("SELECT row_id, token FROM f2")
+           .to_pylist()}
+    assert "_source" not in engine.columns("f1")
+    assert all(r["token"] != two[r["row_id"]] for r in one)
+    with pytest.raises(KeyError):
+        engine.scan(ScanRequest("people", ["nope"], "f3"), KEY)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_model_sql_subset_runs_on_duckdb(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path, name: str) -> None:
+    engine.load(_spec((write_csv(tmp_path / "a.csv", rows),)))
+    assert engine.query(QUERIES[name]).num_rows > 0
+
+
+def test_open_engine_factory(tmp_path: Path) -> None:
+    eng = open_engine("duckdb", tmp_path / "ws", memory_limit="512MB")
+    try:
+        assert eng.name == "duckdb" and eng.tables() == []
+    finally:
+        eng.close()
+    with pytest.raises(SourceError) as err:
+        open_engine("oracle", tmp_path / "ws")
+    assert err.value.exit_code == EXIT_USAGE and "duckdb" in err.value.message("en")
+    with pytest.raises(SourceError):
+        open_engine("duckdb", tmp_path / "ws", master="local[2]")
