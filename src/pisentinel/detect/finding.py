@@ -23,7 +23,8 @@ class Explanation:
     def describe(self, lang: str = "zh") -> str:
         parts = [f"{self.recognizer}/{self.pattern}"]
         if self.validators:
-            parts.append(("校验通过:" if lang == "zh" else "validated:") + ",".join(self.validators))
+            label = "校验通过:" if lang == "zh" else "validated:"
+            parts.append(label + ",".join(self.validators))
         if self.normalized:
             parts.append("归一化后匹配" if lang == "zh" else "matched after normalisation")
         if self.cues:

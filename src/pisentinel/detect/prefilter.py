@@ -16,6 +16,7 @@ import numpy as np
 from pisentinel.detect import families as F
 from pisentinel.knowledge import load_yaml, weighted_lexicon
 
+hyperscan: Any
 try:  # pragma: no cover - import guard
     import hyperscan
 except ImportError:  # pragma: no cover

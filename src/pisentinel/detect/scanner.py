@@ -218,7 +218,7 @@ class Scanner:
 def _default_mask() -> Callable[[str, str], str]:
     from pisentinel.protect import mask_value
 
-    return mask_value  # type: ignore[no-any-return]
+    return mask_value
 
 
 @cache

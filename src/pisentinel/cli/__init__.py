@@ -1,0 +1,47 @@
+"""The `pisentinel` command line. Commands live one per module; this module wires them."""
+
+from __future__ import annotations
+
+import typer
+
+from pisentinel import __version__
+from pisentinel.cli import i18n
+
+app = typer.Typer(
+    name="pisentinel",
+    help="pisentinel — 中文个人信息检测、去标识化与个人信息保护法律监督线索筛查。\n\n"
+    "Chinese-first PI detection, de-identification and PIPL case-lead screening.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pisentinel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    lang: str = typer.Option("zh", "--lang", envvar="PISENTINEL_LANG",
+                             help="界面语言 zh|en / message language."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="显示版本 / show the version."),
+) -> None:
+    i18n.set_lang(lang)
+
+
+def _register() -> None:
+    from pisentinel.cli import demo, models_cmd, profile, redact, scan, types_cmd
+
+    for module in (scan, redact, profile, types_cmd, models_cmd, demo):
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

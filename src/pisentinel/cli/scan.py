@@ -1,0 +1,113 @@
+"""`pisentinel scan`: find PI in files and folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from pisentinel.cli import audit
+from pisentinel.cli.common import EXIT_FOUND, console, fail, split_list, user_errors
+from pisentinel.cli.i18n import lang, t
+from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
+from pisentinel.engine.filescan import ScanStats, scan_files
+from pisentinel.engine.sinks import TableSink
+from pisentinel.engine.sources import discover_sources
+from pisentinel.knowledge import pi_types
+
+OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet", ".xlsx")
+
+
+def print_summary(stats: ScanStats) -> None:
+    table = Table(title=t("summary_title", files=stats.files, rows=stats.rows,
+                          mb=stats.bytes / 1e6, secs=stats.seconds))
+    for key in ("col_type", "col_name", "col_count", "col_sensitive", "col_tier"):
+        table.add_column(t(key), justify="right" if key == "col_count" else "left")
+    types = pi_types()
+    for code, n in stats.counts.most_common():
+        info = types[code]
+        sensitive = t("word_yes") if info.sensitive else t("word_no")
+        table.add_row(code, info.name(lang()), f"{n:,}", sensitive, info.tier or "—")
+    if stats.counts:
+        console.print(table)
+    else:
+        console.print(t("nothing_found"))
+
+
+def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
+             types: list[str] | None, min_score: float, reveal: bool, workers: int) -> ScanStats:
+    if output is not None and output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise fail(t("bad_output", suffix=output.suffix or "''"))
+    try:
+        scanner = Scanner(types=types, min_score=min_score)
+    except ValueError:
+        unknown = sorted(set(types or ()) - set(pi_types()))
+        raise fail(t("bad_types", types=", ".join(unknown))) from None
+    sources = discover_sources(paths)
+    if not sources:
+        raise fail(t("no_sources", paths=", ".join(map(str, paths))), 5)
+    if reveal:
+        log = audit.record("scan --reveal", inputs=[str(p) for p in sources],
+                           output=str(output) if output else None)
+        console.print(f"[yellow]{t('reveal_warning', log=log)}[/]")
+    total = sum(p.stat().st_size for p in sources)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                        TransferSpeedColumn(), TimeRemainingColumn(), console=console,
+                        transient=True)
+    with progress:
+        task = progress.add_task(t("scanning"), total=total)
+
+        def advance(source: str, nbytes: int) -> None:
+            label = f"{t('scanning')} {Path(source).name}"
+            progress.update(task, advance=nbytes, description=label)
+
+        if output is None:
+            return scan_files(sources, scanner, columns, None, reveal, workers, advance)
+        with TableSink(output) as sink:
+            return scan_files(sources, scanner, columns, sink.write, reveal, workers, advance)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
+        "scan",
+        help="扫描文件或目录中的个人信息（txt、csv/tsv、xlsx、json/jsonl、parquet；"
+        "UTF-8/GBK/GB18030 自动识别）。\n\n"
+        "Find PI in files and folders. Output rows: source, row (1-based record), column, start, "
+        "end (code points, end exclusive), type, score, sensitive, masked, explanation. Raw values "
+        "appear only with --reveal, which is written to the audit log.\n\n"
+        "例 / e.g.:  pisentinel scan data/ -o findings.jsonl --types CN_ID_CARD,PHONE_NUMBER",
+    )
+    def scan(
+        paths: list[Path] = typer.Argument(..., help="文件或目录 / files or folders."),
+        output: Path | None = typer.Option(
+            None, "-o", "--output", help="结果文件 .jsonl/.csv/.parquet/.xlsx / findings file."),
+        columns: str | None = typer.Option(None, "--columns",
+                                           help="只扫描这些列，逗号分隔 / only these columns."),
+        types: str | None = typer.Option(None, "--types",
+                                         help="只报告这些类型，逗号分隔 / only these PI types."),
+        min_score: float = typer.Option(DEFAULT_MIN_SCORE, "--min-score", min=0.0, max=1.0,
+                                        help="最低置信度 / minimum score."),
+        reveal: bool = typer.Option(
+            False, "--reveal", help="在结果中写入原始值（记入审计日志）/ raw values (audited)."),
+        workers: int = typer.Option(1, "--workers", "-j", min=1,
+                                    help="并行进程数 / worker processes."),
+        fail_on_findings: bool = typer.Option(
+            False, "--fail-on-findings", help="发现个人信息时以 1 退出 / exit 1 if PI found."),
+    ) -> None:
+        with user_errors():
+            stats = run_scan(paths, output, split_list(columns), split_list(types), min_score,
+                             reveal, workers)
+        print_summary(stats)
+        if output is not None:
+            console.print(t("wrote", path=output))
+        if fail_on_findings and stats.counts:
+            raise typer.Exit(EXIT_FOUND)

@@ -1,0 +1,79 @@
+"""What a model's steps and lead builder get: the engine, parameters and the protect tools."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pisentinel.engine.base import Engine, ScanRequest
+from pisentinel.models.manifest import Manifest
+
+
+@dataclass
+class RunContext:
+    """One run of one model. Steps read and write engine tables; the lead builder reads them.
+
+    `token(type, value)` is the keyed pseudonym of an identifier (the same value gives the same
+    token in every dataset under the same key); `mask(type, value)` its display form. Neither
+    lets a raw identifier into a lead."""
+
+    manifest: Manifest
+    engine: Engine
+    params: Mapping[str, Any]
+    run_id: str
+    run_dir: Path
+    token_key: bytes
+    token: Callable[[str, str], str]
+    mask: Callable[[str, str], str]
+    inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def query(self, sql: str) -> pa.Table:
+        return self.engine.query(self.render(sql))
+
+    def execute(self, sql: str) -> None:
+        self.engine.execute(self.render(sql))
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        return self.query(sql).to_pylist()
+
+    def has_input(self, name: str) -> bool:
+        return name in self.inputs
+
+    def has_column(self, table: str, column: str) -> bool:
+        cols = self.inputs.get(table, {}).get("columns") or ()
+        return column in cols
+
+    def scan(self, table: str, columns: list[str], output: str, id_column: str = "_row",
+             types: list[str] | None = None, min_score: float = 0.5) -> int:
+        return self.engine.scan(ScanRequest(table, columns, output, id_column, types, min_score),
+                                self.token_key)
+
+    def render(self, sql: str) -> str:
+        """Substitute {{ param }} placeholders with the run's parameter values as SQL literals."""
+        return render_sql(sql, self.params)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(_literal(v) for v in value) + ")"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def render_sql(sql: str, params: Mapping[str, Any]) -> str:
+    import re
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in params:
+            raise KeyError(f"SQL uses unknown parameter {name!r}")
+        return _literal(params[name])
+
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", sub, sql)

@@ -1,0 +1,242 @@
+"""Running a model: inputs → engine tables → SQL and Python steps → leads → the lead store.
+
+Every run is recorded (inputs with content hashes, parameters, versions, timings, counts: the
+chain of custody a case file needs). The run id is derived from the model, its version, the
+parameters, the mapping and the input hashes, so running the same thing again is the same run:
+finished steps are skipped (their tables are kept in the run's engine database), an interrupted
+run resumes where it stopped, and leads are upserted by fingerprint, never duplicated."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pisentinel.engine.base import Engine, InputTable
+from pisentinel.engine.sources import SourceError, discover_sources, read_sample
+from pisentinel.leads import Lead, LeadStore
+from pisentinel.models import Model
+from pisentinel.models.context import RunContext
+
+EventHandler = Callable[[str, str, Mapping[str, Any]], None]
+
+
+class RunError(SourceError):
+    """A run that cannot start as asked (unknown parameter, missing input): a usage error."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(path="run", message_zh=message_zh, message_en=message_en, exit_code=2)
+
+    def message(self, lang: str = "zh") -> str:
+        return self.message_zh if lang.lower().startswith("zh") else self.message_en
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    leads: list[Lead]
+    lead_ids: tuple[int, ...]
+    counts: dict[str, int]
+    timings: dict[str, float]
+    skipped_steps: list[str] = field(default_factory=list)
+
+
+def file_hash(path: Path, cache_dir: Path | None = None) -> str:
+    """sha256 of a file's bytes, cached by (path, size, mtime) so big inputs are read once."""
+    st = path.stat()
+    cache_key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    cache_file = cache_dir / "hashes.json" if cache_dir else None
+    cache: dict[str, str] = {}
+    if cache_file and cache_file.exists():
+        cache = json.loads(cache_file.read_text("utf-8"))
+        if cache_key in cache:
+            return cache[cache_key]
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    digest = "sha256:" + h.hexdigest()
+    if cache_file:
+        cache[cache_key] = digest
+        _write_json(cache_file, cache)
+    return digest
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), "utf-8")
+    os.replace(tmp, path)
+
+
+def versions(model: Model) -> dict[str, str]:
+    out = {"model": model.manifest.version}
+    for dist in ("pisentinel", "duckdb", "pyarrow", "pyspark"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def resolve_params(model: Model, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    specs = {p.name: p for p in model.manifest.params}
+    out = model.manifest.param_defaults()
+    for name, raw in (given or {}).items():
+        if name not in specs:
+            known = ", ".join(specs) or "无 / none"
+            raise RunError(f"模型 {model.name} 没有参数 {name}（可用：{known}）",
+                           f"model {model.name} has no parameter {name} (available: {known})")
+        try:
+            out[name] = specs[name].coerce(raw)
+        except ValueError:
+            raise RunError(f"参数 {name} 的值 {raw!r} 无效", f"invalid value {raw!r} for {name}") \
+                from None
+    return out
+
+
+def _check_inputs(model: Model, inputs: Mapping[str, Sequence[Path]]) -> None:
+    declared = {i.name for i in model.manifest.inputs}
+    unknown = sorted(set(inputs) - declared)
+    missing = sorted(i.name for i in model.manifest.inputs if i.required and i.name not in inputs)
+    if unknown or missing:
+        expected = ", ".join(f"{i.name}{'' if i.required else '?'}" for i in model.manifest.inputs)
+        raise RunError(
+            f"模型 {model.name} 的输入不符：缺少 {missing or '无'}，未知 {unknown or '无'}；"
+            f"应为 {expected}",
+            f"inputs of {model.name}: missing {missing}, unknown {unknown}; expected {expected}")
+
+
+def _mapping_for(model: Model, name: str, paths: Sequence[Path],
+                 user_map: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    from pisentinel.engine.mapping import resolve_mapping
+
+    spec = model.manifest.input(name)
+    sample = read_sample(paths[0], n_rows=200)
+    values = {c: sample.column(c).cast("string").to_pylist() for c in sample.column_names}
+    mapping = resolve_mapping(sample.column_names, values, list(spec.required_columns),
+                              list(spec.optional_columns), spec.synonyms(), dict(user_map or {}))
+    return mapping, list(sample.column_names)
+
+
+def run_model(
+    model: Model,
+    inputs: Mapping[str, Sequence[str | Path]],
+    *,
+    workspace: Path,
+    engine: str = "duckdb",
+    master: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    mappings: Mapping[str, Mapping[str, str]] | None = None,
+    store: LeadStore | None = None,
+    on_event: EventHandler | None = None,
+    token_key: bytes | None = None,
+) -> RunResult:
+    from pisentinel.engine.factory import open_engine
+    from pisentinel.protect import load_project_key, mask_value, pseudonym_token
+
+    emit = on_event or (lambda step, status, info: None)
+    paths = {name: discover_sources([Path(p) for p in ps]) if model.manifest.input(name).kind
+             == "table" else [Path(p) for p in ps] for name, ps in inputs.items()}
+    _check_inputs(model, paths)
+    run_params = resolve_params(model, params)
+    workspace.mkdir(parents=True, exist_ok=True)
+    key = token_key or load_project_key(workspace)
+
+    input_record: dict[str, dict[str, Any]] = {}
+    for name, ps in paths.items():
+        spec = model.manifest.input(name)
+        record: dict[str, Any] = {"paths": [str(p) for p in ps], "kind": spec.kind,
+                                  "hashes": [file_hash(p, workspace) for p in ps]}
+        if spec.kind == "table" and ps:
+            mapping, headers = _mapping_for(model, name, ps, (mappings or {}).get(name))
+            record |= {"mapping": mapping, "headers": headers,
+                       "columns": sorted(set(mapping) | (set(headers) - set(mapping.values())))}
+        input_record[name] = record
+
+    fingerprint = json.dumps([model.name, model.manifest.version, run_params, engine,
+                              {n: [r["hashes"], r.get("mapping")] for n, r in
+                               sorted(input_record.items())}], sort_keys=True, default=str)
+    run_id = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    run_dir = workspace / "runs" / run_id
+    state_file = run_dir / "state.json"
+    state: dict[str, Any] = json.loads(state_file.read_text("utf-8")) if state_file.exists() \
+        else {"loaded": {}, "steps": {}, "finished": False}
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    store = store or LeadStore(f"sqlite:///{workspace / 'leads.db'}")
+    try:
+        store.get_run(run_id)
+    except KeyError:
+        store.start_run(model.name, params=run_params, run_id=run_id, versions=versions(model),
+                        inputs=[{"name": n, **{k: v for k, v in r.items() if k != "columns"}}
+                                for n, r in input_record.items()])
+
+    eng: Engine = open_engine(engine, run_dir, master)
+    timings: dict[str, float] = {}
+    skipped: list[str] = []
+    try:
+        ctx = RunContext(model.manifest, eng, run_params, run_id, run_dir, key,
+                         lambda t, v: pseudonym_token(t, v, key), mask_value, input_record)
+        counts: dict[str, int] = {}
+        for name, record in input_record.items():
+            spec = model.manifest.input(name)
+            if spec.kind != "table":
+                continue
+            if name in state["loaded"] and name in eng.tables():
+                skipped.append(f"load:{name}")
+                counts[f"rows:{name}"] = state["loaded"][name]
+                continue
+            emit(f"load:{name}", "start", {})
+            t0 = time.perf_counter()
+            n = eng.load(InputTable(name, tuple(Path(p) for p in record["paths"]),
+                                    record["mapping"], spec.required_columns,
+                                    spec.optional_columns))
+            timings[f"load:{name}"] = time.perf_counter() - t0
+            state["loaded"][name] = n
+            counts[f"rows:{name}"] = n
+            _write_json(state_file, state)
+            emit(f"load:{name}", "done", {"rows": n})
+        for step in model.manifest.steps:
+            if step.name in state["steps"] and (step.python or step.name in eng.tables()):
+                skipped.append(step.name)
+                continue
+            emit(step.name, "start", {})
+            t0 = time.perf_counter()
+            if step.sql:
+                eng.execute(f"CREATE OR REPLACE TABLE {step.name} AS\n"
+                            + ctx.render(model.sql(step.sql)))
+            else:
+                assert step.python is not None
+                model.python_step(step.python)(ctx)
+            timings[step.name] = time.perf_counter() - t0
+            state["steps"][step.name] = round(timings[step.name], 3)
+            _write_json(state_file, state)
+            emit(step.name, "done", {"seconds": timings[step.name]})
+        emit("leads", "start", {})
+        t0 = time.perf_counter()
+        leads = model.build_leads(ctx)
+        result = store.upsert_leads(run_id, leads)
+        timings["leads"] = time.perf_counter() - t0
+        counts |= {"leads": len(leads), "leads_new": len(result.inserted),
+                   "leads_updated": len(result.updated)}
+        store.finish_run(run_id, counts=counts)
+        state["finished"] = True
+        state["timings"] = timings
+        _write_json(state_file, state)
+        emit("leads", "done", {"leads": len(leads)})
+        return RunResult(run_id, run_dir, leads, result.ids, counts, timings, skipped)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the original error matters more
+            store.finish_run(run_id, status="interrupted")
+        raise
+    finally:
+        eng.close()
