@@ -98,7 +98,7 @@ def _mask_gps(value: str) -> str:
     """Whole degrees and the first decimal (~10 km) stay; finer digits are starred."""
     masked = _DECIMAL_RE.sub(lambda m: f"{m.group(1)}.{m.group(2)[0]}"
                              + MASK_CHAR * (len(m.group(2)) - 1), value)
-    return masked if masked != value or not any(c.isdigit() for c in value) else full_mask(value)
+    return masked if masked != value else full_mask(value)
 
 
 def _mask_date_year(value: str) -> str:
