@@ -34,9 +34,9 @@ def _root(
 
 
 def _register() -> None:
-    from pisentinel.cli import demo, models_cmd, profile, redact, scan, types_cmd
+    from pisentinel.cli import demo, models_cmd, profile, redact, report, scan, types_cmd
 
-    for module in (scan, redact, profile, types_cmd, models_cmd, demo):
+    for module in (scan, redact, profile, types_cmd, models_cmd, report, demo):
         module.register(app)
 
 
