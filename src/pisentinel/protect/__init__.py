@@ -24,9 +24,11 @@ from pisentinel.protect.normalize import canonical_type, normalize_value
 from pisentinel.protect.pseudonym import is_token, pseudonym_token, token_type
 from pisentinel.protect.redact import METHODS, redact_array, redact_text, select_spans
 from pisentinel.protect.risk import RiskReport, reidentification_risk
+from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
 
 __all__ = [
     "METHODS",
+    "SURROGATE_TYPES",
     "DecryptionError",
     "IdCardFacts",
     "ProjectKeyError",
@@ -54,5 +56,6 @@ __all__ = [
     "redact_text",
     "reidentification_risk",
     "select_spans",
+    "surrogate_value",
     "token_type",
 ]

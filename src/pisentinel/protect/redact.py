@@ -2,7 +2,8 @@
 
 Methods: ``mask`` (display mask, 138****5678), ``token`` (keyed pseudonym, links records),
 ``encrypt`` (reversible by the key holder), ``generalize`` (province / year / district …),
-``label`` (the type's label, [电话号码]) and ``remove`` (gone). In text, token and encrypt output
+``label`` (the type's label, [电话号码]), ``surrogate`` (a valid-looking fake for ID, card and
+phone numbers, the mask for other types) and ``remove`` (gone). In text, token and encrypt output
 carries the type (``PHONE_NUMBER:ph_…``, ``PHONE_NUMBER:enc1.…``) so it can be resolved later.
 
 Findings may overlap (a phone number inside a longer bank-card hit, an address containing a
@@ -23,12 +24,15 @@ from pisentinel.protect.crypto import encrypt_value
 from pisentinel.protect.generalize import generalize_value
 from pisentinel.protect.keys import load_project_key
 from pisentinel.protect.mask import label_for, mask_value
+from pisentinel.protect.normalize import canonical_type
 from pisentinel.protect.pseudonym import pseudonym_token
+from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
 
 __all__ = ["METHODS", "Method", "PISpan", "redact_array", "redact_text", "select_spans"]
 
-Method = Literal["mask", "token", "encrypt", "generalize", "label", "remove"]
-METHODS: tuple[str, ...] = ("mask", "token", "encrypt", "generalize", "label", "remove")
+Method = Literal["mask", "token", "encrypt", "generalize", "label", "surrogate", "remove"]
+METHODS: tuple[str, ...] = ("mask", "token", "encrypt", "generalize", "label", "surrogate",
+                            "remove")
 
 
 class PISpan(Protocol):
@@ -50,7 +54,7 @@ def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool
     if method not in METHODS:
         raise ValueError(f"未知的脱敏方式 {method!r} / unknown redaction method {method!r}; "
                          f"use one of {', '.join(METHODS)}")
-    if method in ("token", "encrypt") and key is None:
+    if method in ("token", "encrypt", "surrogate") and key is None:
         key = load_project_key()
     if method == "mask":
         return lambda t, v: mask_value(t, v, lang)
@@ -64,7 +68,18 @@ def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool
         return lambda t, v: generalize_value(t, v, lang=lang)
     if method == "label":
         return lambda t, v: label_for(t, lang)
+    if method == "surrogate":
+        return lambda t, v: _surrogate_or_mask(t, v, key, lang)
     return lambda t, v: "" if inline else None
+
+
+def _surrogate_or_mask(type_code: str, value: str, key: bytes | None, lang: str) -> str:
+    if canonical_type(type_code) in SURROGATE_TYPES:
+        try:
+            return surrogate_value(type_code, value, key)
+        except ValueError:
+            pass
+    return mask_value(type_code, value, lang)
 
 
 def select_spans(findings: Iterable[PISpan], length: int) -> list[PISpan]:
