@@ -103,6 +103,42 @@ def resolve_params(model: Model, given: Mapping[str, Any] | None) -> dict[str, A
     return out
 
 
+def is_database_url(value: str | Path) -> bool:
+    return "://" in str(value)
+
+
+def _input_paths(model: Model, name: str, given: Sequence[str | Path]) -> list[Any]:
+    """Table inputs: files, folders expanded. `sources` inputs: the same plus database URLs
+    (sqlite:///…, postgresql+psycopg://…). `files` inputs (APKs, policies): as given."""
+    try:
+        kind = model.manifest.input(name).kind
+    except KeyError:
+        return list(given)
+    if kind == "sources":
+        urls = [str(p) for p in given if is_database_url(p)]
+        files = [Path(p) for p in given if not is_database_url(p)]
+        return [*urls, *(discover_sources(files) if files else [])]
+    if kind == "table":
+        return discover_sources([Path(p) for p in given])
+    return [Path(p) for p in given]
+
+
+def displayed(source: str | Path) -> str:
+    """A source as it may be shown and stored: database URLs without their password."""
+    if is_database_url(source):
+        from sqlalchemy.engine import make_url
+
+        return make_url(str(source)).render_as_string(hide_password=True)
+    return str(source)
+
+
+def _source_hash(source: str | Path, cache_dir: Path) -> str:
+    """A file's content hash; a database URL is identified by its address (password hidden)."""
+    if is_database_url(source):
+        return "url:" + hashlib.sha256(displayed(source).encode()).hexdigest()
+    return file_hash(Path(source), cache_dir)
+
+
 def _check_inputs(model: Model, inputs: Mapping[str, Sequence[Path]]) -> None:
     declared = {i.name for i in model.manifest.inputs}
     unknown = sorted(set(inputs) - declared)
@@ -144,8 +180,7 @@ def run_model(
     from pisentinel.protect import load_project_key, mask_value, pseudonym_token
 
     emit = on_event or (lambda step, status, info: None)
-    paths = {name: discover_sources([Path(p) for p in ps]) if model.manifest.input(name).kind
-             == "table" else [Path(p) for p in ps] for name, ps in inputs.items()}
+    paths = {name: _input_paths(model, name, ps) for name, ps in inputs.items()}
     _check_inputs(model, paths)
     run_params = resolve_params(model, params)
     workspace.mkdir(parents=True, exist_ok=True)
@@ -155,7 +190,7 @@ def run_model(
     for name, ps in paths.items():
         spec = model.manifest.input(name)
         record: dict[str, Any] = {"paths": [str(p) for p in ps], "kind": spec.kind,
-                                  "hashes": [file_hash(p, workspace) for p in ps]}
+                                  "hashes": [_source_hash(p, workspace) for p in ps]}
         if spec.kind == "table" and ps:
             mapping, headers = _mapping_for(model, name, ps, (mappings or {}).get(name))
             record |= {"mapping": mapping, "headers": headers,
@@ -177,7 +212,8 @@ def run_model(
         store.get_run(run_id)
     except KeyError:
         store.start_run(model.name, params=run_params, run_id=run_id, versions=versions(model),
-                        inputs=[{"name": n, **{k: v for k, v in r.items() if k != "columns"}}
+                        inputs=[{"name": n, **{k: v for k, v in r.items() if k != "columns"},
+                                 "paths": [displayed(p) for p in r["paths"]]}
                                 for n, r in input_record.items()])
 
     eng: Engine = open_engine(engine, run_dir, master)
