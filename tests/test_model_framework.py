@@ -114,7 +114,7 @@ def test_run_builds_leads_and_records_the_run(toy_model: Model, records: Path,
         assert run.params == {"min_ids": 3}
         (inp,) = run.inputs
         assert inp["mapping"] == {"account_id": "用户ID", "id_number": "身份证号", "note": "备注"}
-        assert inp["hashes"][0].startswith("sha256:")
+        assert inp["content_hash"].startswith("sha256:") and inp["input"] == "records"
         assert store.query().total == 2
         text = json.dumps([lead.text_fields() for lead in store.query().items],
                           ensure_ascii=False)

@@ -48,7 +48,7 @@ def run_models(folder: Path, rows: int) -> None:
         for name, model in available_models().items():
             data = folder / "models" / name
             truth = model.generate(rows, 2026, data)
-            inputs = {k: [data / v] if isinstance(v, str) else [data / p for p in v]
+            inputs = {k: [p if "://" in p else data / p for p in ([v] if isinstance(v, str) else v)]
                       for k, v in truth["inputs"].items()}
             with console.status(f"{name} …"):
                 result = run_model(model, inputs, workspace=workspace, store=store)

@@ -139,6 +139,19 @@ def _source_hash(source: str | Path, cache_dir: Path) -> str:
     return file_hash(Path(source), cache_dir)
 
 
+def _custody(input_record: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per input file for the run record: which input, where, its content hash, and
+    how its headers were mapped (database passwords never stored)."""
+    out = []
+    for name, record in input_record.items():
+        for path, digest in zip(record["paths"], record["hashes"], strict=True):
+            entry = {"input": name, "path": displayed(path), "content_hash": digest}
+            if record.get("mapping"):
+                entry["mapping"] = record["mapping"]
+            out.append(entry)
+    return out
+
+
 def _check_inputs(model: Model, inputs: Mapping[str, Sequence[Path]]) -> None:
     declared = {i.name for i in model.manifest.inputs}
     unknown = sorted(set(inputs) - declared)
@@ -212,9 +225,7 @@ def run_model(
         store.get_run(run_id)
     except KeyError:
         store.start_run(model.name, params=run_params, run_id=run_id, versions=versions(model),
-                        inputs=[{"name": n, **{k: v for k, v in r.items() if k != "columns"},
-                                 "paths": [displayed(p) for p in r["paths"]]}
-                                for n, r in input_record.items()])
+                        inputs=_custody(input_record))
 
     eng: Engine = open_engine(engine, run_dir, master)
     timings: dict[str, float] = {}
