@@ -292,6 +292,11 @@ def test_run_json_lists_the_runs_leads_and_counts_by_severity(world: World) -> N
     ranks = [r["level"] for r in data["summary"]]
     assert ranks == ["especially_serious", "serious", "general"]  # most severe first
     assert data["run"]["inputs"][0]["content_hash"] == "sha256:" + "ab" * 32
+    ids = [p["id"] for p in data["provisions"]]
+    assert len(ids) == len(set(ids)) and "SPC-SPP-2017-5" in ids
+    wording = provision("SPC-SPP-2017-5").paragraphs[0]
+    md = (world.out / "run.md").read_text(encoding="utf-8")
+    assert md.count(wording[:30]) == 1  # quoted once, in the annex
 
 
 # --- no raw identifiers, anywhere ----------------------------------------------------------

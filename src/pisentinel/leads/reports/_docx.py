@@ -234,6 +234,7 @@ def _lead(
     s: dict[str, str],
     lang: str,
     level: int,
+    quote: bool = True,
 ) -> None:
     _table(
         doc,
@@ -313,11 +314,11 @@ def _lead(
                 f"{r['scope']}{w['lp']}{r['basis']}{w['rp']}",
                 f"{r['threshold']:g}",
                 r["records"],
-                f"{r['ratio']:.2f}",
+                f"{r['ratio']:.4g}",
             ]
             for r in tiers["rows"]
         ]
-        + [[w["tier_total"], "", "", tiers["total_records"], f"{tiers['total_ratio']:.2f}"]],
+        + [[w["tier_total"], "", "", tiers["total_records"], f"{tiers['total_ratio']:.4g}"]],
         [1.4, 8.6, 2.4, 1.8, 1.6],
     )
     if lead["counts"]:
@@ -340,7 +341,7 @@ def _lead(
     _para(doc, lead["summary"], indent=True)
     _para(
         doc,
-        f"{sev['label']}{w['lp']}{sev['ratio']:.2f}×{w['rp']}",
+        f"{sev['label']}{w['lp']}{sev['ratio']:.4g}×{w['rp']}",
         bold_lead=f"{w['severity']}{w['colon']}",
     )
     _para(doc, sev["rule_text"], bold_lead=f"{w['severity_rule']}{w['colon']}")
@@ -388,16 +389,9 @@ def _lead(
 
     doc.add_heading(s["law"], level)
     for i, p in enumerate(lead["provisions"], start=1):
-        _para(
-            doc,
-            f"{w['lp']}{w['semi'].join(p['cited_by_labels'])}{w['rp']}",
-            bold_lead=f"{i}. {p['citation']}",
-        )
-        for para in p["paragraphs"]:
-            _para(doc, para, indent=True)
-        note = p["reliability_label"] + (f"{w['semi']}{w['abridged']}" if p["abridged"] else "")
-        small = _para(doc, f"{w['reliability']}{w['colon']}{note}", size=9)
-        small.runs[-1].italic = True
+        _provision(doc, p, i, w, quote)
+    if not quote:
+        _para(doc, w["see_annex"], size=9)
 
     action = lead["action"]
     doc.add_heading(s["action"], level)
@@ -432,6 +426,20 @@ def _lead(
         )
     else:
         _para(doc, w["no_comments"])
+
+
+def _provision(
+    doc: DocumentObject, p: dict[str, Any], index: int, w: dict[str, str], quote: bool
+) -> None:
+    cited = w["semi"].join(p["cited_by_labels"])
+    _para(doc, f"{w['lp']}{cited}{w['rp']}" if cited else "", bold_lead=f"{index}. {p['citation']}")
+    if not quote:
+        return
+    for para in p["paragraphs"]:
+        _para(doc, para, indent=True)
+    note = p["reliability_label"] + (f"{w['semi']}{w['abridged']}" if p["abridged"] else "")
+    small = _para(doc, f"{w['reliability']}{w['colon']}{note}", size=9)
+    small.runs[-1].italic = True
 
 
 def _run_record(doc: DocumentObject, run: dict[str, Any], w: dict[str, str]) -> None:
@@ -574,7 +582,12 @@ def render_docx(context: dict[str, Any], *, chart_png: bytes | None = None) -> b
         for lead in context["leads"]:
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             doc.add_heading(f"{lead['number']} {lead['title']}", 1)
-            _lead(doc, lead, w, s, lang, 2)
+            _lead(doc, lead, w, s, lang, 2, quote=False)
+        if context["provisions"]:
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            doc.add_heading(s["run_law"], 1)
+            for i, p in enumerate(context["provisions"], start=1):
+                _provision(doc, p, i, w, True)
     _footer_note(doc, context, w)
     buf = io.BytesIO()
     doc.save(buf)

@@ -44,7 +44,12 @@ def _pairs(mapping: Mapping[str, Any], none: str, sep: str = "；") -> str:
 
 
 def _lead(
-    lead: dict[str, Any], w: dict[str, str], s: dict[str, str], lang: str, level: str
+    lead: dict[str, Any],
+    w: dict[str, str],
+    s: dict[str, str],
+    lang: str,
+    level: str,
+    quote: bool = True,
 ) -> list[str]:
     out: list[str] = []
     out += _table(
@@ -91,11 +96,11 @@ def _lead(
                 esc(r["scope"]),
                 f"{r['threshold']:g}",
                 str(r["records"]),
-                f"{r['ratio']:.2f}",
+                f"{r['ratio']:.4g}",
             ]
             for r in tiers["rows"]
         ]
-        + [[w["tier_total"], "", "", str(tiers["total_records"]), f"{tiers['total_ratio']:.2f}"]],
+        + [[w["tier_total"], "", "", str(tiers["total_records"]), f"{tiers['total_ratio']:.4g}"]],
     )
     if lead["counts"]:
         out += [f"**{w['counts']}{w['colon']}** {_pairs(lead['counts'], w['none'], w['semi'])}", ""]
@@ -111,7 +116,7 @@ def _lead(
         "",
         esc(lead["summary"]),
         "",
-        f"**{w['severity']}{w['colon']}** {esc(sev['label'])}{w['lp']}{sev['ratio']:.2f}×{w['rp']}",
+        f"**{w['severity']}{w['colon']}** {esc(sev['label'])}{w['lp']}{sev['ratio']:.4g}×{w['rp']}",
         "",
         f"**{w['severity_rule']}{w['colon']}** {esc(sev['rule_text'])}",
         "",
@@ -156,11 +161,9 @@ def _lead(
 
     out += [f"{level} {s['law']}", ""]
     for i, p in enumerate(lead["provisions"], start=1):
-        cited = w["semi"].join(p["cited_by_labels"])
-        out += [f"{i}. **{esc(p['citation'])}**{w['lp']}{cited}{w['rp']}", ""]
-        out += [f"   > {esc(para)}" for para in p["paragraphs"]]
-        note = p["reliability_label"] + (f"{w['semi']}{w['abridged']}" if p["abridged"] else "")
-        out += ["   >", f"   > *{w['reliability']}{w['colon']}{esc(note)}*", ""]
+        out += _provision(p, i, w, quote)
+    if not quote:
+        out += [w["see_annex"], ""]
 
     action = lead["action"]
     also = (
@@ -203,6 +206,18 @@ def _lead(
     else:
         out += [w["no_comments"], ""]
     return out
+
+
+def _provision(p: dict[str, Any], index: int, w: dict[str, str], quote: bool) -> list[str]:
+    cited = w["semi"].join(p["cited_by_labels"])
+    cited = f"{w['lp']}{cited}{w['rp']}" if cited else ""
+    if not quote:
+        return [f"{index}. {esc(p['citation'])}{cited}"]
+    out = [f"{index}. **{esc(p['citation'])}**{cited}", ""]
+    for k, para in enumerate(p["paragraphs"]):
+        out += (["   >"] if k else []) + [f"   > {esc(para)}"]
+    note = p["reliability_label"] + (f"{w['semi']}{w['abridged']}" if p["abridged"] else "")
+    return [*out, "   >", f"   > *{w['reliability']}{w['colon']}{esc(note)}*", ""]
 
 
 def _run_record(run: dict[str, Any], w: dict[str, str]) -> list[str]:
@@ -330,6 +345,10 @@ def render_markdown(context: dict[str, Any], *, chart_png: bytes | None = None) 
         out += [f"## {s['run_leads']}", ""]
         for lead in context["leads"]:
             out += [f"### {esc(lead['number'])} {esc(lead['title'])}", ""]
-            out += _lead(lead, w, s, lang, "####")
+            out += _lead(lead, w, s, lang, "####", quote=False)
+        if context["provisions"]:
+            out += [f"## {s['run_law']}", ""]
+            for i, p in enumerate(context["provisions"], start=1):
+                out += _provision(p, i, w, True)
     out += _footer(context, w)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -133,8 +133,16 @@ def _action(lead: Lead, lang: str) -> dict[str, Any]:
             "reason": reason, "derived": derived is not None}
 
 
+def _citation(p: Provision, lang: str) -> str:
+    """《个人信息保护法》第十条; a short name that already carries its 《》 (两高《……》) is not
+    wrapped a second time."""
+    if lang == "zh" and "《" in p.law.short_zh:
+        return f"{p.law.short_zh}{p.article or p.title_zh or ''}"
+    return p.citation(lang)
+
+
 def _provision(p: Provision, lang: str, cited_by: list[str]) -> dict[str, Any]:
-    return {"id": p.id, "citation": p.citation(lang), "law": p.law.name_zh,
+    return {"id": p.id, "citation": _citation(p, lang), "law": p.law.name_zh,
             "law_en": p.law.name_en, "document_no": p.law.document_no, "article": p.article,
             "text": p.wording(lang), "paragraphs": list(p.paragraphs) or [p.wording(lang)],
             "verbatim": p.verbatim, "abridged": p.abridged, "reliability": p.reliability,
@@ -279,7 +287,9 @@ def run_lead_ids(store: LeadStore, run_id: str) -> list[int]:
 
 def run_context(store: LeadStore, run_id: str, *, lang: str = "zh",
                 now: datetime | None = None) -> dict[str, Any]:
-    """A run report: the run record, a summary row per lead, counts by severity, every lead."""
+    """A run report: the run record, a summary row per lead, counts by severity, every lead,
+    and each cited provision once (``provisions``), so 50 leads do not quote the 2017
+    interpretation 50 times."""
     now = now or datetime.now(UTC)
     run = store.get_run(run_id)
     leads = [_lead(store, store.get(i), lang) for i in run_lead_ids(store, run_id)]
@@ -292,8 +302,13 @@ def run_context(store: LeadStore, run_id: str, *, lang: str = "zh",
                 "level": ld["severity"]["level"], "affected_people": ld["affected_people"],
                 "action": ld["action"]["label"], "status": ld["status_label"],
                 "evidence": len(ld["evidence"])} for ld in leads]
+    quoted: dict[str, dict[str, Any]] = {}
+    for ld in leads:
+        for p in ld["provisions"]:
+            quoted.setdefault(p["id"], {**p, "cited_by": [], "cited_by_labels": []})
     return _finish({**_header("run", lang, now), "run": _run(run, lang),
-                    "severity_counts": severity_counts, "summary": summary, "leads": leads})
+                    "severity_counts": severity_counts, "summary": summary, "leads": leads,
+                    "provisions": list(quoted.values())})
 
 
 def lead_ids(context: Mapping[str, Any]) -> list[int]:
