@@ -28,7 +28,7 @@ from pisentinel.leads.reports._labels import SECTIONS, words
 __all__ = ["render_docx"]
 
 BODY_FONT, HEADING_FONT, TITLE_FONT, LATIN_FONT = "仿宋", "黑体", "宋体", "Times New Roman"
-RED = RGBColor(0xC0, 0x00, 0x00)
+TEXT_WIDTH_CM = 21.0 - 2.8 - 2.6  # A4 less the GB/T 9704 side margins
 
 
 def _fonts(element: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
@@ -197,10 +197,14 @@ def _table(
         trpr.append(repeat)
     for row in rows:
         fill(table.add_row().cells, row, head=False)
-    if widths:
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths, strict=True):
-                cell.width = Cm(width)
+    # Word and LibreOffice honour widths only with autofit off and the grid columns set too
+    table.autofit = False
+    widths = widths or [TEXT_WIDTH_CM / n_cols] * n_cols
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
     doc.add_paragraph()
     return table
 
@@ -319,7 +323,7 @@ def _lead(
             for r in tiers["rows"]
         ]
         + [[w["tier_total"], "", "", tiers["total_records"], f"{tiers['total_ratio']:.4g}"]],
-        [1.4, 8.6, 2.4, 1.8, 1.6],
+        [1.4, 8.4, 2.4, 1.8, 1.6],
     )
     if lead["counts"]:
         _para(
@@ -381,7 +385,7 @@ def _lead(
                 ]
                 for e in lead["evidence"]
             ],
-            [1.0, 3.0, 1.2, 1.8, 5.6, 3.2],
+            [1.0, 2.8, 1.2, 1.6, 5.4, 3.6],
             small_columns=(5,),
         )
     else:
@@ -412,7 +416,7 @@ def _lead(
                 [h["at_display"], h["from_label"], h["to_label"], h["by"], h["reason"]]
                 for h in lead["status_history"]
             ],
-            [4.4, 2.2, 2.2, 3.4, 3.6],
+            [4.4, 1.8, 1.8, 3.4, 4.2],
         )
     else:
         _para(doc, w["no_history"])
@@ -422,7 +426,7 @@ def _lead(
             doc,
             [w["com_at"], w["com_author"], w["com_text"]],
             [[c["at_display"], c["author"], c["text"]] for c in lead["comments"]],
-            [4.4, 2.8, 8.6],
+            [4.4, 2.6, 8.6],
         )
     else:
         _para(doc, w["no_comments"])
@@ -478,7 +482,7 @@ def _run_record(doc: DocumentObject, run: dict[str, Any], w: dict[str, str]) -> 
                 ]
                 for i in run["inputs"]
             ],
-            [6.0, 7.6, 2.2],
+            [6.0, 7.6, 2.0],
             small_columns=(1,),
         )
     else:
@@ -566,7 +570,7 @@ def render_docx(context: dict[str, Any], *, chart_png: bytes | None = None) -> b
                     ]
                     for r in context["summary"]
                 ],
-                [2.6, 4.4, 2.0, 1.8, 1.3, 1.9, 1.3, 1.1],
+                [2.6, 4.0, 1.9, 1.8, 1.3, 2.0, 1.2, 0.8],
             )
         doc.add_heading(s["run_chart"], 1)
         _table(
