@@ -1,9 +1,10 @@
 """Scan one big CSV file through the CLI in bounded memory, measuring peak RSS with psutil.
 
-Writes `benchmarks/_data/big_<size>.csv` (git-ignored) once: a generated table
-(`pisentinel.synth.generate_table`: 姓名, 身份证号, 手机号 … 备注) of `--unique-mb` megabytes, its
-body repeated until the file reaches `--size` (repetition does not help a streaming scanner: it
-never sees two copies at once). Then runs
+Writes `benchmarks/_data/big_<kind>_<size>.csv` (git-ignored): `--unique-mb` megabytes of
+generated rows — `--kind corpus` (default): 序号 and one free-text column 内容 from
+`generate_corpus`, 10% of rows with PI; `--kind table`: `generate_table`'s 姓名, 身份证号, 手机号 …
+备注, PI in every row — repeated until the file reaches `--size` (repetition does not help a
+streaming scanner: it never sees two copies at once). Then runs
 
     pisentinel scan big.csv -o benchmarks/_data/big_findings.parquet [-j N]
 
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -49,13 +51,20 @@ def parse_size(s: str) -> int:
     return int(float(m.group(1)) * {"": 1, "K": 1e3, "M": 1e6, "G": 1e9}[m.group(2)])
 
 
-def write_big_csv(path: Path, size: int, unique_mb: float, seed: int) -> None:
-    """The generated table as CSV, its rows repeated (in whole 1,000-row slices, so a quoted
-    cell with a line break inside is never cut) until the file holds at least `size` bytes."""
-    from pisentinel.synth import generate_table
+def _unique_table(kind: str, unique_mb: float, seed: int) -> pa.Table:
+    from pisentinel.synth import generate_corpus, generate_table
 
-    rows = max(1000, int(unique_mb * 1e6 / 700))  # ~700 bytes a row
-    table, _ = generate_table(rows, seed)
+    if kind == "table":
+        return generate_table(max(1000, int(unique_mb * 1e6 / 700)), seed)[0]  # ~700 B a row
+    texts = generate_corpus(max(1000, int(unique_mb * 1e6 / 447)), seed)  # ~447 B a row
+    return pa.table({"序号": pa.array(range(1, len(texts) + 1), pa.int64()),
+                     "内容": pa.array(texts, pa.string())})
+
+
+def write_big_csv(path: Path, size: int, unique_mb: float, seed: int, kind: str) -> None:
+    """A generated table as CSV, its rows repeated (in whole 1,000-row slices, so a quoted cell
+    with a line break inside is never cut) until the file holds at least `size` bytes."""
+    table = _unique_table(kind, unique_mb, seed)
     header = io.BytesIO()
     pacsv.write_csv(table.slice(0, 0), header)
     chunks = []
@@ -114,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=parse_size, default=parse_size("5GB"))
     ap.add_argument("--unique-mb", type=float, default=64.0)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--kind", choices=["corpus", "table"], default="corpus",
+                    help="corpus: one free-text column, 10%% of rows with PI (generate_corpus); "
+                         "table: every row full of PI (generate_table), much denser and slower")
     ap.add_argument("--workers", "-j", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the generated file")
     ap.add_argument("--write", type=Path, default=RESULTS)
@@ -121,10 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     DATA.mkdir(parents=True, exist_ok=True)
-    src = DATA / f"big_{args.size // 10**6}MB_seed{args.seed}.csv"
+    src = DATA / f"big_{args.kind}_{args.size // 10**6}MB_seed{args.seed}.csv"
     out = DATA / "big_findings.parquet"
     if not src.exists():
-        write_big_csv(src, args.size, args.unique_mb, args.seed)
+        write_big_csv(src, args.size, args.unique_mb, args.seed, args.kind)
     size = src.stat().st_size
     secs, peak, rc, load_max, load_mean = run_cli(src, out, args.workers)
     if rc != 0:
@@ -139,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "| file | size | workers | wall | MB/s | peak RSS (process tree) | findings | exit | "
         "load (mean / max) | floor < 2 GB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
-        f"| generated table CSV | {size / 1e9:.2f} GB | {args.workers} | {secs:,.0f} s | "
+        f"| generated {args.kind} CSV | {size / 1e9:.2f} GB | {args.workers} | {secs:,.0f} s | "
         f"{size / 1e6 / secs:.2f} | {peak / 1e6:,.0f} MB | {findings:,} | {rc} | "
         f"{load_mean:.2f} / {load_max:.2f} | {'pass' if ok else 'MISS'} |", "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M')}; `pisentinel scan <csv> -o <parquet> "
@@ -147,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     ])
     print(body)
     if not args.no_write:
-        write_section(args.write, f"bigfile-{args.workers}", body)
+        write_section(args.write, f"bigfile-{args.kind}-{args.workers}", body)
     if not args.keep:
         src.unlink(missing_ok=True)
     return 0 if ok else 1
