@@ -341,6 +341,28 @@ def test_redactor_masks_spaced_and_full_width_forms_and_keeps_hashes() -> None:
     assert r.text(digest) == digest
     assert r.text("订单 110105199003071230 号") == "订单 110105199003071230 号"  # bad checksum
     assert r.tree({"k": [13912345678, 42]}) == {"k": ["139****5678", 42]}
+    token = "PHONE_NUMBER:ph_a13912345678bcdef0123456"  # digits inside hex are chance
+    assert r.text(token) == token
+    assert r.text(f"tok_{RAW_MOBILE}") == "tok_139****5678"  # short: not a hash, masked
+
+
+def test_hashes_that_look_like_numbers_survive_whole(tmp_path: Path) -> None:
+    store = LeadStore(f"sqlite:///{tmp_path / 'leads.db'}")
+    digest = "sha256:" + "a" + RAW_MOBILE + "b" * 52
+    run_id = store.start_run("scalper_booking",
+                             inputs=[{"path": "in.csv", "content_hash": digest}])
+    lead = _lead(5, 0, 10, 10, 1)
+    evidence = Evidence(source="in.csv", excerpt="账号 user_05**", content_hash=digest, row=1)
+    (lead_id,) = store.upsert_leads(run_id, [Lead(**{**lead.__dict__,
+                                                     "evidence": (evidence,)})]).ids
+    for fmt in ("json", "html", "md"):
+        render_lead_report(store, lead_id, tmp_path / f"lead.{fmt}")
+    data = json.loads((tmp_path / "lead.json").read_text(encoding="utf-8"))
+    assert data["lead"]["evidence"][0]["content_hash"] == digest
+    assert data["runs"][0]["inputs"][0]["content_hash"] == digest
+    assert data["redactions"] == 0
+    assert digest in (tmp_path / "lead.html").read_text(encoding="utf-8")
+    store.close()
 
 
 # --- files, errors, audit ------------------------------------------------------------------

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from pisentinel.leads.reports._labels import LANGS, label
-from pisentinel.leads.reports._redact import Redactor
+from pisentinel.leads.reports._redact import Redactor, without_opaque
 from pisentinel.leads.reports.context import SCHEMA, lead_context, run_context
 from pisentinel.leads.store import LeadStore, find_raw_identifiers
 
@@ -120,7 +120,7 @@ def _render(context: dict[str, Any], fmt: str) -> bytes:
         from pisentinel.leads.reports._docx import render_docx
 
         return render_docx(context, chart_png=chart)
-    if find_raw_identifiers(text):  # the context was redacted: this would be a renderer bug
+    if find_raw_identifiers(without_opaque(text)):  # the context was redacted: a renderer bug
         raise RuntimeError("report text holds an unmasked identifier; refusing to write it")
     return text.encode("utf-8")
 

@@ -18,7 +18,7 @@ from typing import Any
 from pisentinel.knowledge import pi_type
 from pisentinel.leads.store import find_raw_identifiers
 
-__all__ = ["Redactor"]
+__all__ = ["Redactor", "without_opaque"]
 
 _D = "[0-9０-９]"
 _ID18 = re.compile(rf"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ]){_D}{{17}}[0-9Xx０-９Ｘｘ]"
@@ -27,8 +27,15 @@ _MOBILE = re.compile(rf"(?<![0-9０-９])[1１][3-9３-９]{_D}(?:[ \-－]?{_D}{
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _FALLBACK = "［已遮蔽］"
-# A content hash is evidence of integrity: its hex digits are never an identifier.
-_DIGEST = re.compile(r"(?:sha256:|url:)?[0-9a-f]{40,64}")
+_OPAQUE = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{24,}(?![0-9A-Za-z])")
+"""Content hashes, run ids, fingerprints and pseudonym tokens the tool writes itself: lower-case
+hex of 24 digits or more. They are evidence of integrity and identity, so they are kept whole:
+a digit run inside one (``…a13912345678b…``) is chance, not a phone number."""
+
+
+def without_opaque(text: str) -> str:
+    """``text`` with hashes, run ids and tokens blanked: what the identifier check looks at."""
+    return _OPAQUE.sub(lambda m: "·" * len(m.group()), text)
 
 
 def _id_ok(candidate: str) -> bool:
@@ -52,11 +59,13 @@ class Redactor:
         self.count = 0
 
     def text(self, value: str) -> str:
-        if _DIGEST.fullmatch(value) or not find_raw_identifiers(value):
+        if not find_raw_identifiers(without_opaque(value)):
             return value
-        out = _ID18.sub(self._id, value)
-        out = _MOBILE.sub(self._mobile, out)
-        if find_raw_identifiers(out):  # a form the patterns above do not know: drop it whole
+        parts = _OPAQUE.split(value)
+        kept = _OPAQUE.findall(value)
+        masked = [_MOBILE.sub(self._mobile, _ID18.sub(self._id, part)) for part in parts]
+        out = "".join(m + k for m, k in zip(masked, [*kept, ""], strict=True))
+        if find_raw_identifiers(without_opaque(out)):  # a form the patterns do not know
             self.count += 1
             return _FALLBACK
         return out
