@@ -55,8 +55,9 @@ def _missing_error(spec: InputTable, source: str, headers: Sequence[str],
 
 def mapped_batches(spec: InputTable, batch_rows: int = 50_000) -> Iterator[pa.RecordBatch]:
     """Every file of `spec` as record batches with canonical column names (text), `_row` and
-    `_source`. Raises `MappingError` when a file lacks a required column, `SourceError` when it
-    cannot be read."""
+    `_source`; optional columns a file lacks are there as nulls, so model SQL can name them.
+    Raises `MappingError` when a file lacks a required column, `SourceError` when it cannot be
+    read."""
     rename = _renamer(spec)
     for path in discover_sources(list(spec.paths)):
         headers: list[str] = []
@@ -75,9 +76,10 @@ def mapped_batches(spec: InputTable, batch_rows: int = 50_000) -> Iterator[pa.Re
                 rows = np.asarray(tb.rows.to_numpy(zero_copy_only=False), dtype=np.int64) + 1
             else:
                 rows = np.arange(tb.row_offset + 1, tb.row_offset + n + 1, dtype=np.int64)
-            arrays = [*batch.columns, pa.array(rows, pa.int64()),
-                      pa.array([tb.source] * n, pa.string())]
-            yield pa.RecordBatch.from_arrays(arrays, names=[*names, *RESERVED])
+            absent = [c for c in spec.optional if c not in names]
+            arrays = [*batch.columns, *[pa.nulls(n, pa.string()) for _ in absent],
+                      pa.array(rows, pa.int64()), pa.array([tb.source] * n, pa.string())]
+            yield pa.RecordBatch.from_arrays(arrays, names=[*names, *absent, *RESERVED])
         missing = _missing(spec, {rename.get(h, h) for h in headers})
         if missing:
             raise _missing_error(spec, str(path), headers, missing)
