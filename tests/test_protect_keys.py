@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,13 @@ def test_key_file_created_once_with_owner_only_permissions(tmp_path: Path) -> No
     assert load_project_key(tmp_path) == key
     assert load_project_key(tmp_path / "other") != key
     assert [p.name for p in path.parent.iterdir()] == ["key"]
+
+
+def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_project_key(tmp_path), range(16)))
+    assert len(keys) == 1
+    assert [p.name for p in (tmp_path / ".pisentinel").iterdir()] == ["key"]
 
 
 def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:

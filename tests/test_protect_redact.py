@@ -17,6 +17,7 @@ from pisentinel.protect import (
     is_token,
     pseudonym_token,
     redact_array,
+    redact_table,
     redact_text,
 )
 
@@ -186,3 +187,13 @@ def test_redact_array_encrypt_generalize_remove() -> None:
     assert redact_array(column, "CN_ID_CARD", "generalize").to_pylist() == [
         "北京市 1990年生 女", "广东省 2015年生 男"]
     assert redact_array(ids, "CN_ID_CARD", "remove").null_count == 2
+
+
+def test_redact_table_touches_only_named_columns() -> None:
+    table = pa.table({"phone": ["13812345678", None], "city": ["北京", "上海"],
+                      "name": ["张三", "欧阳娜娜"]})
+    out = redact_table(table, {"phone": "PHONE_NUMBER", "name": "PERSON_NAME"}, "mask")
+    assert out.to_pydict() == {"phone": ["138****5678", None], "city": ["北京", "上海"],
+                               "name": ["张*", "欧阳**"]}
+    with pytest.raises(KeyError):
+        redact_table(table, {"mobile": "PHONE_NUMBER"})

@@ -9,7 +9,8 @@ One module per concern; this module is the public surface:
 - `load_project_key(workspace)`, `derive_key`, `federation_key` — keys.
 - `encrypt_value` / `decrypt_value` — AES-GCM for authorised re-identification.
 - `generalize_value`, `id_card_facts`, `age_band` — coarser forms.
-- `redact_text(text, findings, method)`, `redact_array(array, type, method)` — redaction.
+- `redact_text(text, findings, method)`, `redact_array(array, type, method)`,
+  `redact_table(table, {column: type}, method)` — redaction.
 - `reidentification_risk(table, quasi_identifiers, sensitive, k)` — k-anonymity, l-diversity.
 - `surrogate_value(type, value, key)` — a fake but valid-looking value, deterministic per key.
 """
@@ -22,7 +23,13 @@ from pisentinel.protect.keys import derive_key, federation_key, key_file_path, l
 from pisentinel.protect.mask import label_for, mask_keep, mask_value
 from pisentinel.protect.normalize import canonical_type, normalize_value
 from pisentinel.protect.pseudonym import is_token, pseudonym_token, token_type
-from pisentinel.protect.redact import METHODS, redact_array, redact_text, select_spans
+from pisentinel.protect.redact import (
+    METHODS,
+    redact_array,
+    redact_table,
+    redact_text,
+    select_spans,
+)
 from pisentinel.protect.risk import RiskReport, reidentification_risk
 from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
 
@@ -53,6 +60,7 @@ __all__ = [
     "normalize_value",
     "pseudonym_token",
     "redact_array",
+    "redact_table",
     "redact_text",
     "reidentification_risk",
     "select_spans",

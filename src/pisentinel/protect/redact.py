@@ -14,7 +14,7 @@ span survives unredacted.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, Protocol
 
 import pyarrow as pa
@@ -28,7 +28,8 @@ from pisentinel.protect.normalize import canonical_type
 from pisentinel.protect.pseudonym import pseudonym_token
 from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
 
-__all__ = ["METHODS", "Method", "PISpan", "redact_array", "redact_text", "select_spans"]
+__all__ = ["METHODS", "Method", "PISpan", "redact_array", "redact_table", "redact_text",
+           "select_spans"]
 
 Method = Literal["mask", "token", "encrypt", "generalize", "label", "surrogate", "remove"]
 METHODS: tuple[str, ...] = ("mask", "token", "encrypt", "generalize", "label", "surrogate",
@@ -139,3 +140,19 @@ def redact_array(array: pa.Array | pa.ChunkedArray | Sequence[str | None], type_
     replace = _replacer(method, key, lang, inline=False)
     values = [replace(type_code, v) for v in encoded.dictionary.to_pylist()]
     return pc.take(pa.array(values, arr.type), encoded.indices)
+
+
+def redact_table(table: pa.Table, columns: Mapping[str, str], method: Method | str = "mask",
+                 key: bytes | None = None, lang: str = "zh") -> pa.Table:
+    """`table` with each column named in `columns` (column → PI type code) redacted by
+    `method`; other columns are untouched."""
+    missing = [c for c in columns if c not in table.schema.names]
+    if missing:
+        raise KeyError(f"表中没有这些列 / columns not in the table: {', '.join(missing)}")
+    if method in ("token", "encrypt", "surrogate") and key is None:
+        key = load_project_key()
+    for name, type_code in columns.items():
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, redact_array(table.column(i), type_code, method, key,
+                                                      lang))
+    return table
