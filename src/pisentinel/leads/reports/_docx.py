@@ -258,7 +258,12 @@ def _lead(
                 w["affected_people"],
                 f"{lead['affected_people']} {w['people_unit']}",
             ],
-            [w["recommended"], lead["action"]["label"], w["standing"], lead["standing"]["label"]],
+            [
+                w["recommended"],
+                lead["action"]["label"],
+                w["standing_short"],
+                lead["standing"]["label"],
+            ],
             [
                 w["created_at"],
                 lead["created_at_display"],

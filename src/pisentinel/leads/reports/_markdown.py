@@ -65,7 +65,7 @@ def _lead(
             [w["severity"], esc(lead["severity"]["label"])],
             [w["affected_people"], f"{lead['affected_people']} {w['people_unit']}"],
             [w["recommended"], esc(lead["action"]["label"])],
-            [w["standing"], esc(lead["standing"]["label"])],
+            [w["standing_short"], esc(lead["standing"]["label"])],
             [w["created_at"], esc(lead["created_at_display"])],
             [w["updated_at"], esc(lead["updated_at_display"])],
         ],
