@@ -18,6 +18,10 @@ import numpy as np
 from pisentinel.detect.ner._features import (
     LEXICON_CATEGORIES,
     N_RESERVED,
+    UNK_DIGIT,
+    UNK_HAN,
+    UNK_LATIN,
+    UNK_OTHER,
     FeatureTables,
     bigram_keys,
     codepoints,
@@ -124,17 +128,41 @@ def lexicon_entries() -> dict[str, int]:
     return bits
 
 
-def build_tables(train_texts: Iterable[str], min_char: int = 2, min_bigram: int = 2
-                 ) -> FeatureTables:
-    """Vocabularies from the training texts (rare items fall back to UNK classes, so that their
-    embeddings are trained), lexicon hashes from the gazetteers."""
+def lac_char_embeddings() -> tuple[dict[str, int], np.ndarray]:
+    """The 128-d character embeddings of Baidu's LAC (Apache-2.0) as shipped in jieba's
+    `lac_small` (a PaddlePaddle tensor file: 29-byte header, then float32 rows): trained on far
+    more text than the NER corpora hold, they tell the model about characters it never saw."""
+    root = _jieba_dict().parent / "lac_small"
+    vocab: dict[str, int] = {}
+    for line in (root / "word.dic").read_text(encoding="utf-8").splitlines():
+        idx, _, token = line.partition("\t")
+        if token:
+            vocab[token] = int(idx)
+    raw = (root / "model_baseline" / "word_emb").read_bytes()
+    rows = max(vocab.values()) + 1
+    matrix = np.frombuffer(raw[len(raw) - rows * 128 * 4:], dtype="<f4").reshape(rows, 128)
+    return vocab, matrix
+
+
+def build_tables(train_texts: Iterable[str], min_char: int = 2, min_bigram: int = 3
+                 ) -> tuple[FeatureTables, np.ndarray]:
+    """Vocabularies (LAC's characters plus those seen at least `min_char` times in training;
+    others fall back to UNK classes), lexicon hashes from the gazetteers, and the pretrained
+    embedding matrix aligned to the char ids (zeros where LAC has no row)."""
     chars: Counter[int] = Counter()
     bigrams: Counter[int] = Counter()
     for text in train_texts:
         cp = codepoints(text)
         chars.update(cp.tolist())
         bigrams.update(bigram_keys(cp).tolist())
-    char_list = sorted(c for c, n in chars.items() if n >= min_char and c != 0)
+    lac_vocab, lac_matrix = lac_char_embeddings()
+    lac_rows: dict[int, int] = {}
+    for token, idx in lac_vocab.items():
+        if len(token) == 1:
+            cp = int(codepoints(token)[0])
+            if cp != 0 and (cp not in lac_rows or token == chr(cp)):
+                lac_rows[cp] = idx
+    char_list = sorted({c for c, n in chars.items() if n >= min_char and c != 0} | set(lac_rows))
     bigram_list = sorted(b for b, n in bigrams.items() if n >= min_bigram)
     lex = lexicon_entries()
     hashed: dict[int, int] = {}
@@ -143,7 +171,15 @@ def build_tables(train_texts: Iterable[str], min_char: int = 2, min_bigram: int 
         hashed[h] = hashed.get(h, 0) | b
     lex_keys = np.array(sorted(hashed), dtype=np.uint64)
     lex_bits = np.array([hashed[int(k)] for k in lex_keys], dtype=np.uint16)
-    return FeatureTables(
+    pretrained = np.zeros((N_RESERVED + len(char_list), lac_matrix.shape[1]), dtype=np.float32)
+    for i, cp in enumerate(char_list):
+        if cp in lac_rows:
+            pretrained[N_RESERVED + i] = lac_matrix[lac_rows[cp]]
+    for reserved, token in ((UNK_HAN, "OOV_HANZ"), (UNK_DIGIT, "OOV_NUM"),
+                            (UNK_LATIN, "OOV_ALPHA"), (UNK_OTHER, "OOV")):
+        if token in lac_vocab:
+            pretrained[reserved] = lac_matrix[lac_vocab[token]]
+    tables = FeatureTables(
         char_keys=np.array(char_list, dtype=np.uint32),
         char_ids=np.arange(N_RESERVED, N_RESERVED + len(char_list), dtype=np.int64),
         bigram_keys=np.array(bigram_list, dtype=np.uint64),
@@ -152,3 +188,4 @@ def build_tables(train_texts: Iterable[str], min_char: int = 2, min_bigram: int 
         lex_bits=lex_bits,
         lex_max_len=MAX_LEN,
     )
+    return tables, pretrained

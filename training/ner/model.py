@@ -11,13 +11,18 @@ from pisentinel.detect.ner._decode import N_TAGS, allowed_transitions
 
 
 class CharConvTagger(nn.Module):
-    def __init__(self, n_chars: int, n_bigrams: int, n_lex: int, channels: int = 96,
-                 dilations: tuple[int, ...] = (1, 2, 4, 1), uni_dim: int = 64, bi_dim: int = 32,
+    def __init__(self, pretrained: torch.Tensor, n_bigrams: int, n_lex: int, channels: int = 96,
+                 dilations: tuple[int, ...] = (1, 2, 4, 1), uni_dim: int = 48, bi_dim: int = 32,
                  dropout: float = 0.25) -> None:
         super().__init__()
+        n_chars = pretrained.shape[0]
+        # Frozen pretrained vectors keep unseen characters meaningful; the trainable part starts
+        # at zero so characters absent from training add nothing.
+        self.pre = nn.Embedding.from_pretrained(pretrained, freeze=True)
         self.uni = nn.Embedding(n_chars, uni_dim, padding_idx=0)
+        nn.init.zeros_(self.uni.weight)
         self.bi = nn.Embedding(n_bigrams, bi_dim, padding_idx=0)
-        self.inp = nn.Linear(uni_dim + 2 * bi_dim + n_lex, channels)
+        self.inp = nn.Linear(pretrained.shape[1] + uni_dim + 2 * bi_dim + n_lex, channels)
         self.convs = nn.ModuleList(
             nn.Conv1d(channels, channels, 3, dilation=d, padding=d) for d in dilations
         )
@@ -27,7 +32,7 @@ class CharConvTagger(nn.Module):
 
     def forward(self, uni: torch.Tensor, left: torch.Tensor, right: torch.Tensor,
                 lex: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([self.uni(uni), self.bi(left), self.bi(right), lex], dim=-1)
+        x = torch.cat([self.pre(uni), self.uni(uni), self.bi(left), self.bi(right), lex], dim=-1)
         h = torch.relu(self.inp(self.drop(x))).transpose(1, 2)
         for conv in self.convs:
             h = h + torch.relu(conv(self.drop(h)))

@@ -62,6 +62,13 @@ class NerRecognizer:
         self.meta: dict[str, Any] = meta
         self.tables = FeatureTables.load(model_dir / "tables.npz")
         self.transitions = np.asarray(meta["transitions"], dtype=np.float32)
+        # A model trained on several corpora at once reads a one-hot of the labelling
+        # convention to follow; it runs in CLUENER's (whole addresses, named entities only).
+        self._min_score: dict[str, float] = meta.get("min_score", {})
+        domains = meta.get("domains", [])
+        self._domain = np.zeros(len(domains), dtype=np.float32)
+        if domains:
+            self._domain[domains.index(meta["domain"])] = 1.0
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -143,6 +150,9 @@ class NerRecognizer:
     def emissions(self, cp: np.ndarray) -> np.ndarray:
         """Tag scores (len, N_TAGS) for a padded code-point stream."""
         uni, left, right, lex = featurize(self.tables, cp)
+        if len(self._domain):
+            lex = np.concatenate([lex, np.broadcast_to(self._domain, (len(cp), len(self._domain)))],
+                                 axis=1)
         feeds = {
             "uni": uni[None, :], "left": left[None, :], "right": right[None, :],
             "lex": lex[None, :, :],
@@ -171,6 +181,8 @@ class NerRecognizer:
             if not span_text.strip():
                 continue
             score = round(float(conf[s:s + (le - ls)].mean()), 4)
+            if score < self._min_score.get(ENTITY_TYPES[t], 0.0):
+                continue
             results[ti].append(Finding(
                 type=ENTITY_TYPES[t], start=offset + ls, end=offset + le, score=score,
                 explanation=Explanation(recognizer="ner", pattern=self.name, base_score=score),
