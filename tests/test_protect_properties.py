@@ -16,6 +16,7 @@ from pisentinel.protect import (
     pseudonym_token,
     select_spans,
 )
+from pisentinel.protect.mask import _COUNTRY_CODE_RE
 
 KEY = bytes(range(32))
 SEPARATORS = " -._/·"
@@ -42,6 +43,8 @@ def _revealed(value: str, masked: str) -> list[int]:
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(KEEP_TYPES), values)
 def test_keep_rules_show_at_most_prefix_and_suffix(pi_type: PIType, value: str) -> None:
+    if pi_type.code == "PHONE_NUMBER":
+        assume(not _COUNTRY_CODE_RE.match(value))  # +86 is shown and is not the number
     masked = mask_value(pi_type.code, value)
     assert len(masked) == len(value)
     positions = [i for i, ch in enumerate(value) if ch.isalnum()]

@@ -27,6 +27,8 @@ _ADDRESS_TAIL = MASK_CHAR * 4
 _EMAIL_TAIL = MASK_CHAR * 3
 _YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)")
 _DIGIT_RE = re.compile(r"\d")
+# A country code before a mobile number is not part of it: +86 138****5678, not +86 1** ****.
+_COUNTRY_CODE_RE = re.compile(r"^\s*(?:\+\s?86|0086|86)[\s\-]*(?=1\d{10}$|1\d\d[\s\-])")
 _DECIMAL_RE = re.compile(r"(\d+)\.(\d+)")
 
 
@@ -142,4 +144,6 @@ def mask_value(type_code: str, value: str, lang: str = "zh") -> str:
     info = pi_types().get(type_code)
     if info is None:
         return full_mask(value)
+    if type_code == "PHONE_NUMBER" and (m := _COUNTRY_CODE_RE.match(value)):
+        return m.group() + _mask_by_rule(info, value[m.end() :], lang)
     return _mask_by_rule(info, value, lang)
