@@ -2,8 +2,9 @@
 
 A predicted span is correct when its type matches and its offsets are equal to a gold span
 ("exact"); "overlap" counts a prediction correct when it overlaps an unmatched gold span of the
-same type. Texts come from `pisentinel.synth.generate_texts` in two mixes: "default" and
-"harder" (another seed salt, more obfuscation, fewer labels, more hard negatives), so the
+same type. Texts come from `pisentinel.synth.generate_texts` in two mixes: "default",
+"harder" (another seed salt, more obfuscation, fewer labels, more hard negatives) and "holdout"
+(another seed salt and other wording: labels and chatter that the first two never use), so the
 detector is also measured on data it was not tuned on. A table from `generate_table` is scanned
 with `scan_batch` and scored the same way, per cell.
 
@@ -272,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=20_000, help="texts per mix")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--mix", choices=["default", "harder", "both"], default="both")
+    ap.add_argument("--mix", choices=["default", "harder", "holdout", "both", "all"],
+                    default="all", help="both = default + harder; all = + holdout")
     ap.add_argument("--detector", choices=list(ENGINES), default="pisentinel")
     ap.add_argument("--table-rows", type=int, default=2000, help="0 to skip the table")
     ap.add_argument("--floor-match", choices=["exact", "overlap"], default="exact")
@@ -282,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     engine = ENGINES[args.detector]()
-    mixes = ["default", "harder"] if args.mix == "both" else [args.mix]
+    mixes = {"both": ["default", "harder"], "all": ["default", "harder", "holdout"]}.get(
+        args.mix, [args.mix])
     reports = [evaluate_texts(f"{engine.name} · {m} mix (seed {args.seed})",
                               generate_texts(args.n, args.seed, m), engine.scan) for m in mixes]
     if args.table_rows and args.detector == "pisentinel":

@@ -207,3 +207,13 @@ def test_corpus_mixes_planted_rows_into_pi_free_chatter() -> None:
     chatter = [r for r in rows if r not in planted]
     assert all(len(r) >= 50 for r in chatter)
     assert not any(re.search(r"[0-9]{4}|@", r) for r in chatter)
+
+
+def test_holdout_mix_uses_other_wording() -> None:
+    holdout = generate_texts(1500, seed=11, mix="holdout")
+    main_labels = {lab for labs in g._LABELS.values() for lab in labs}
+    alt_only = {lab for labs in g._ALT_LABELS.values() for lab in labs} - main_labels
+    text = "".join(s.text for s in holdout)
+    assert sum(lab in text for lab in alt_only) > len(alt_only) / 2
+    assert not any(f in text for f in g._FILLER if len(f) > 6)
+    assert sum(len(s.spans) for s in holdout) > 1500

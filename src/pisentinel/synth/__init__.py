@@ -4,6 +4,7 @@ for evaluating the detector, demos, and training later models."""
 from pisentinel.synth.pi_text import (
     DEFAULT_MIX,
     HARDER_MIX,
+    HOLDOUT_MIX,
     MIXES,
     TABLE_COLUMNS,
     Mix,
@@ -14,5 +15,5 @@ from pisentinel.synth.pi_text import (
     generate_texts,
 )
 
-__all__ = ["DEFAULT_MIX", "HARDER_MIX", "MIXES", "TABLE_COLUMNS", "Mix", "Sample", "TableSpan",
+__all__ = ["DEFAULT_MIX", "HARDER_MIX", "HOLDOUT_MIX", "MIXES", "TABLE_COLUMNS", "Mix", "Sample", "TableSpan",
            "generate_corpus", "generate_table", "generate_texts"]

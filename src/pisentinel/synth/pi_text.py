@@ -431,6 +431,40 @@ _LABELS: dict[str, tuple[str, ...]] = {
 _UNLABELLED_OK = frozenset({"PHONE_NUMBER", "CN_ID_CARD", "BANK_CARD", "EMAIL", "LICENSE_PLATE",
                             "IP_ADDRESS", "GPS_COORDINATE", "USCC", "PERSON_NAME"})
 _UNLABELLED_PRE = ("有事打", "打我", "call ", "找我", "", "", "就是", "看这里", "记一下", "")
+
+# A second vocabulary, used only by the holdout mix: other labels, other chatter, so that a
+# detector tuned on the default and harder mixes meets wording it has not seen.
+_ALT_LABELS: dict[str, tuple[str, ...]] = {
+    "PHONE_NUMBER": ("手机：", "联系手机 ", "移动电话：", "TEL：", "电话/微信同号 ", "手机号码为",
+                     "联系号码：", "☎ "),
+    "LANDLINE": ("办公室电话 ", "固定电话：", "总机：", "传真/电话 "),
+    "CN_ID_CARD": ("身份证号码：", "居民身份证 ", "证件号码为", "身份证No.", "公民身份号码：",
+                   "身份证件号 "),
+    "BANK_CARD": ("开户账号：", "储蓄卡 ", "借记卡号：", "信用卡号 ", "收款卡号：", "银行卡："),
+    "EMAIL": ("邮件：", "联系邮箱 ", "电邮：", "Email地址：", "邮箱地址 "),
+    "LICENSE_PLATE": ("车辆号牌：", "号牌号码 ", "车牌照：", "机动车号牌 "),
+    "PASSPORT": ("护照号码：", "Passport No.: ", "护照证件号 "),
+    "HK_MACAO_PERMIT": ("港澳通行证：", "往来港澳通行证 ", "港澳证号码 "),
+    "TAIWAN_PERMIT": ("台胞证：", "台湾居民来往大陆通行证 ", "台胞证件号码 "),
+    "IP_ADDRESS": ("访问IP：", "IP地址为", "remote_addr=", "登录地址 "),
+    "QQ_NUMBER": ("QQ号：", "Q号 ", "QQ号码是", "扣扣号 "),
+    "WECHAT_ID": ("微信：", "威信 ", "V信：", "wechat: ", "微信ID "),
+    "GPS_COORDINATE": ("经纬度为", "位置坐标 ", "GPS坐标：", "坐标点："),
+    "USCC": ("社会信用代码：", "统一代码 ", "信用代码："),
+    "BIRTH_DATE": ("出生年月：", "生于", "出生日期为", "出生 "),
+    "PERSON_NAME": ("名字：", "收货人：", "联系人 ", "客户姓名："),
+    "ADDRESS": ("家庭住址：", "通讯地址 ", "居住地：", "送货地址："),
+}
+_ALT_UNLABELLED_PRE = ("请拨打", "速联", "私信", "详询", "", "戳", "")
+_ALT_FILLER = (
+    "周三下午有团建活动", "新款运动鞋到货了", "本店支持七天无理由退换", "年终总结请周五前交",
+    "这道菜的做法很简单", "求推荐好用的蓝牙耳机", "猫咪最近不爱吃饭", "地铁今天又晚点了",
+    "暑假班开始招生", "晚上一起打羽毛球吗", "家里的空调坏了要报修", "新开的书店环境很好",
+    "高铁票太难抢了", "楼下的面馆味道一般", "明天降温注意保暖", "这个方案还需要再讨论",
+    "小区门口在修路", "公司楼下新开了咖啡店", "房租又涨了好烦", "今天加班到很晚",
+    "周末去郊外露营", "健身房办卡有优惠", "孩子的作业太多了", "see you tomorrow",
+    "good morning all", "已读不回是什么意思", "帮忙转发一下谢谢", "有点累先下了",
+)
 _NAME_TAILS = ("先生", "女士", "老师", "同学", "")
 
 _FILLER = (
@@ -568,6 +602,7 @@ class Mix:
     noise_rate: float
     embed_rate: float  # URLs and JSON snippets
     empty_text_rate: float = 0.08
+    vocabulary: str = "main"  # "alt": the holdout wording (_ALT_LABELS, _ALT_FILLER)
 
 
 _BASE_WEIGHTS = {
@@ -589,7 +624,13 @@ HARDER_MIX = Mix(
     obfuscation_rate=0.55, double_obfuscation_rate=0.2, labelled_rate=0.4, negatives_per_text=1.6,
     max_pi_per_text=6, long_text_rate=0.3, noise_rate=0.45, embed_rate=0.15,
 )
-MIXES = {m.name: m for m in (DEFAULT_MIX, HARDER_MIX)}
+HOLDOUT_MIX = Mix(
+    name="holdout", seed_salt=104729, type_weights=HARDER_MIX.type_weights,
+    obfuscation_rate=0.45, double_obfuscation_rate=0.15, labelled_rate=0.5,
+    negatives_per_text=1.2, max_pi_per_text=5, long_text_rate=0.25, noise_rate=0.35,
+    embed_rate=0.1, vocabulary="alt",
+)
+MIXES = {m.name: m for m in (DEFAULT_MIX, HARDER_MIX, HOLDOUT_MIX)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -670,7 +711,7 @@ _GOLD_TYPE = {"LANDLINE": "PHONE_NUMBER", "CN_ID_CARD_15": "CN_ID_CARD"}
 
 
 def _filler(rng: random.Random, mix: Mix) -> str:
-    s = rng.choice(_FILLER)
+    s = rng.choice(_ALT_FILLER if mix.vocabulary == "alt" else _FILLER)
     if rng.random() < mix.noise_rate:
         r = rng.random()
         if r < 0.4:
@@ -727,7 +768,8 @@ def _plant(rng: random.Random, b: _Builder, kind: str, mix: Mix) -> None:
         return
     labelled = gold not in _UNLABELLED_OK or rng.random() < mix.labelled_rate
     if labelled:
-        b.add(rng.choice(_LABELS.get(kind, _LABELS[gold])))
+        labels = _ALT_LABELS if mix.vocabulary == "alt" else _LABELS
+        b.add(rng.choice(labels.get(kind, labels[gold])))
         b.add_pi(gold, surface, form + "+labelled")
         if gold == "PERSON_NAME" and rng.random() < 0.3:
             b.add(rng.choice(("先生", "女士")))
@@ -736,7 +778,7 @@ def _plant(rng: random.Random, b: _Builder, kind: str, mix: Mix) -> None:
         b.add_pi(gold, surface, form)
         b.add(rng.choice(_NAME_TAILS[:-1]))
     else:
-        b.add(rng.choice(_UNLABELLED_PRE))
+        b.add(rng.choice(_ALT_UNLABELLED_PRE if mix.vocabulary == "alt" else _UNLABELLED_PRE))
         b.add_pi(gold, surface, form)
     b.add(rng.choice(("", "", " ", "你好", "谢谢", "，", "。", "（本人）", "~", "\n", "有意私聊")))
 
