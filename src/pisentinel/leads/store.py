@@ -89,6 +89,10 @@ class RawIdentifier:
     start: int
 
 
+# Hashes, run ids and tokens: long lower-case hex runs whose digits are never an identifier.
+_DIGEST = re.compile(r"(?<![0-9a-z])[0-9a-f]{24,}(?![0-9a-z])")
+
+
 def _id_checksum_ok(digits: str) -> bool:
     total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == digits[17].upper()
@@ -102,9 +106,15 @@ def find_raw_identifiers(text: str) -> list[RawIdentifier]:
     that leads hold tokens and masked text only. Offsets refer to the NFKC-folded text."""
     hits: set[RawIdentifier] = set()
     for variant in {text, unicodedata.normalize("NFKC", text)}:
+        digests = [m.span() for m in _DIGEST.finditer(variant)]
+
+        def in_digest(m: re.Match[str], spans: list[tuple[int, int]] = digests) -> bool:
+            return any(a <= m.start() and m.end() <= b for a, b in spans)
+
         hits.update(RawIdentifier("CN_ID_CARD", m.start()) for m in _ID18.finditer(variant)
-                    if _id_checksum_ok(m.group()))
-        hits.update(RawIdentifier("PHONE_NUMBER", m.start()) for m in _MOBILE.finditer(variant))
+                    if _id_checksum_ok(m.group()) and not in_digest(m))
+        hits.update(RawIdentifier("PHONE_NUMBER", m.start()) for m in _MOBILE.finditer(variant)
+                    if not in_digest(m))
     return sorted(hits, key=lambda h: (h.start, h.kind))
 
 
