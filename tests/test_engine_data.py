@@ -134,7 +134,8 @@ QUERIES: dict[str, str] = {
     "shared_id": """
         SELECT id_number, count(DISTINCT account_id) AS accounts,
                list_sort(list(DISTINCT account_id)) AS account_list,
-               string_agg(DISTINCT venue, '|' ORDER BY venue) AS venues
+               array_to_string(list_sort(list(DISTINCT venue)), '|') AS venues,
+               string_agg(venue, '|' ORDER BY venue) AS all_venues
         FROM bookings GROUP BY id_number HAVING count(DISTINCT account_id) >= 2""",
     "window": """
         SELECT account_id, _row,
@@ -154,6 +155,8 @@ QUERIES: dict[str, str] = {
                strftime(CAST(booked_at AS TIMESTAMP), '%Y-%m-%d %H:%M') AS minute,
                epoch(CAST(booked_at AS TIMESTAMP)) AS epoch_s,
                hour(CAST(booked_at AS TIMESTAMP)) AS h,
+               dayofweek(CAST(booked_at AS TIMESTAMP)) AS dow,
+               isodow(CAST(booked_at AS DATE)) AS iso_dow,
                date_diff('day', CAST(booked_at AS DATE), DATE '2026-04-01') AS days_left
         FROM bookings""",
     "gaps_in_minutes": """
@@ -179,8 +182,10 @@ QUERIES: dict[str, str] = {
         FROM bookings""",
     "conditional_aggregates": """
         SELECT venue, count_if(note = '') AS blank_notes, bool_or(account_id LIKE 'S%') AS any_s,
-               arg_max(account_id, _row) AS last_account, min(booked_at) AS first_at,
-               max(booked_at) AS last_at, CAST(sum(_row) AS BIGINT) AS row_sum,
+               arg_max(account_id, _source || lpad(CAST(_row AS VARCHAR), 6, '0'))
+                   AS last_account,
+               min(booked_at) AS first_at, max(booked_at) AS last_at,
+               CAST(sum(_row) AS BIGINT) AS row_sum,
                avg(length(note)) AS avg_len
         FROM bookings GROUP BY venue""",
     "join_cte": """
@@ -192,7 +197,7 @@ QUERIES: dict[str, str] = {
         WHERE b.id_number IN (SELECT id_number FROM bookings WHERE venue = '故宫博物院')
         GROUP BY b.account_id, b.venue""",
     "list_functions": """
-        SELECT account_id, len(list(id_number)) AS n,
+        SELECT account_id, array_length(list(id_number)) AS n,
                list_contains(list(venue), '故宫博物院') AS palace
         FROM bookings GROUP BY account_id""",
 }

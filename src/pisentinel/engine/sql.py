@@ -27,15 +27,18 @@ SUBSET: tuple[str, ...] = (
     "CAST(x AS VARCHAR/BIGINT/DOUBLE/DATE/TIMESTAMP), TRY_CAST (NULL on bad input, both)",
     "timestamp ± INTERVAL n MINUTE/HOUR/DAY, date_trunc('day'|'hour'|'month', ts)",
     "strftime(ts, '%Y-%m-%d %H:%M:%S') (→ date_format), strptime(text, '%Y-%m-%d %H:%M:%S')",
-    "epoch(ts) (→ unix_timestamp; on Spark the session time zone is UTC), hour, year, month, day",
+    "epoch(ts) (fractional seconds on both; Spark session time zone is UTC), hour, year, month, "
+    "day, dayofweek (Sunday = 0), isodow (Monday = 1); date_trunc on TIMESTAMP values (kept "
+    "TIMESTAMP without time zone on Spark)",
     "date_diff('day', d1, d2) on DATE values",
     "lower, upper, trim, length, substr(x, start, len), left, right, replace, concat, ||, "
     "concat_ws, lpad, starts_with, contains, coalesce, nullif, greatest, least",
     "regexp_matches(x, re) (→ RLIKE), regexp_extract(x, re, group), "
     "regexp_replace(x, re, s, 'g') — patterns in the RE2 ∩ Java regex subset (no lookaround, "
     "no backreferences, no possessive quantifiers)",
-    "list_sort(list(x)), list_sort(list(DISTINCT x)), len(list(x)) (→ size), "
-    "list_contains, string_agg(x, sep ORDER BY x)",
+    "list_sort(list(x)), list_sort(list(DISTINCT x)), array_length(list(x)) (→ size), "
+    "list_contains, array_to_string(list_sort(list(DISTINCT x)), sep), "
+    "string_agg(x, sep ORDER BY x) (→ array_join(array_sort(collect_list(x))))",
     "CREATE [OR REPLACE] TABLE t AS SELECT … (OR REPLACE may read t itself)",
 )
 """Constructs models may use; each one is exercised on both engines by the tests."""
@@ -46,13 +49,21 @@ GAPS: dict[str, str] = {
         "when the order matters",
     "list(x) element order": "unordered on Spark: sort it (list_sort) before comparing or "
                              "taking elements",
-    "dayofweek / dow": "DuckDB counts Sunday = 0, Spark Sunday = 1: use "
-                       "strftime(ts, '%u') or isodow (1 = Monday) … or compare hours instead",
+    "dayofweek, isodow": "DuckDB counts Sunday = 0, Spark Sunday = 1, and sqlglot's isodow "
+                         "formula is wrong: to_spark rewrites both (dayofweek - 1, weekday + 1)",
     "date_diff('minute'|'hour', t1, t2)":
         "DuckDB counts unit boundaries crossed, Spark whole units elapsed: use "
         "(epoch(t2) - epoch(t1)) / 60 instead",
     "regexp_extract(x, re) without a group":
-        "DuckDB's default group is 0 (the whole match), Spark's is 1: always pass the group",
+        "DuckDB's default group is 0 (the whole match), Spark's is 1: to_spark adds group 0",
+    "len(list) / length(list)": "Spark's length is for strings only: use array_length(list)",
+    "string_agg(DISTINCT x, sep)": "element order unspecified on both engines: use "
+                                   "array_to_string(list_sort(list(DISTINCT x)), sep)",
+    "string_agg(x, sep ORDER BY y), y ≠ x":
+        "kept as Spark's ordered LISTAGG, which crashes (ClassCastException in Spark 4.3's "
+        "distinct-aggregate rewrite) when the SELECT also has DISTINCT aggregates of other "
+        "columns; sort by x itself, or aggregate in a separate step",
+    "date_trunc on DATE": "DuckDB returns DATE, Spark TIMESTAMP: truncate TIMESTAMP values",
     "sum(integer)": "DuckDB returns HUGEINT (Arrow decimal128), Spark BIGINT: CAST(sum(x) AS "
                     "BIGINT) when the type matters",
     "median / quantile_cont": "interpolates on DuckDB; Spark's percentile differs on ties: "
@@ -100,12 +111,65 @@ def _first_error(e: sqlglot.errors.ParseError) -> str:
     return "syntax error"
 
 
-def _fix_for_spark(tree: exp.Expr) -> exp.Expr:
-    """Repairs of sqlglot output known to change results on Spark."""
-    for node in list(tree.find_all(exp.RegexpExtract)):
-        if node.args.get("group") is None:
-            node.set("group", exp.Literal.number(0))
+def _template(spark_sql: str, **parts: exp.Expr) -> exp.Expr:
+    """A Spark expression with placeholder columns `__name` replaced by `parts[name]`."""
+    tree = sqlglot.parse_one(spark_sql, read="spark")
+    for col in list(tree.find_all(exp.Column)):
+        if col.name.startswith("__") and col.name[2:] in parts:
+            col.replace(parts[col.name[2:]].copy())
     return tree
+
+
+def _sorted_string_agg(node: exp.GroupConcat) -> exp.Expr:
+    """string_agg(x, sep ORDER BY x) as array_join(array_sort(collect_list(x)), sep): Spark's
+    ordered LISTAGG crashes its distinct-aggregate rewrite when the same SELECT has DISTINCT
+    aggregates over other columns (a ClassCastException in Spark 4.3)."""
+    order = node.this
+    if not (isinstance(order, exp.Order) and len(order.expressions) == 1):
+        return node
+    key = order.expressions[0]
+    if key.args.get("desc") or key.this != order.this:
+        return node
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    return _template("ARRAY_JOIN(ARRAY_SORT(COLLECT_LIST(__v)), __sep)", v=order.this, sep=sep)
+
+
+def _repair(node: exp.Expr) -> exp.Expr:
+    """The Spark form of one node whose children are already repaired (or the node itself)."""
+    if isinstance(node, exp.RegexpExtract) and node.args.get("group") is None:
+        fixed = node.copy()
+        fixed.set("group", exp.Literal.number(0))
+        return fixed
+    if isinstance(node, exp.GroupConcat):
+        return _sorted_string_agg(node)
+    if isinstance(node, exp.TimestampTrunc):
+        # Spark's date_trunc returns a zoned TIMESTAMP even for TIMESTAMP_NTZ input.
+        return exp.Cast(this=node.copy(),
+                        to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+    if isinstance(node, exp.TimeToUnix):
+        # DuckDB: fractional seconds as DOUBLE; Spark's unix_timestamp: whole seconds, BIGINT.
+        return _template("CAST(UNIX_MICROS(CAST(__ts AS TIMESTAMP)) AS DOUBLE) / 1000000",
+                         ts=node.this)
+    if isinstance(node, exp.DayOfWeekIso):
+        return _template("WEEKDAY(__d) + 1", d=node.this)
+    if isinstance(node, exp.DayOfWeek):
+        # DuckDB counts Sunday = 0, Spark's dayofweek Sunday = 1.
+        return _template("DAYOFWEEK(__d) - 1", d=node.this)
+    return node
+
+
+def _fix_for_spark(tree: exp.Expr) -> exp.Expr:
+    """Repairs of sqlglot output known to change results on Spark, children before parents."""
+    root = tree.copy()
+    for node in reversed(list(root.walk(bfs=False))):
+        new = _repair(node)
+        if new is node:
+            continue
+        if node is root:
+            root = new
+        else:
+            node.replace(new)
+    return root
 
 
 def to_spark(sql: str) -> str:
