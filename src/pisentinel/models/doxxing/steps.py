@@ -1,0 +1,91 @@
+"""Python steps: the PI scan over post texts, and linking doxxing posts to victims.
+
+Linking is a union-find over the few posts already judged doxxing (thousands at the 1M-post
+scale), so it runs in memory; every input to it is a keyed token, never a raw value."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pyarrow as pa
+
+from pisentinel.models.context import RunContext
+
+VICTIM_COMPOSITE = "PERSON_NAME+ADDRESS"
+"""Token type of a victim known only by name and address (no ID number, no phone)."""
+
+_PRIORITY = ("CN_ID_CARD", "PHONE_NUMBER", VICTIM_COMPOSITE)
+
+
+def scan_posts(ctx: RunContext) -> None:
+    """Findings (type, offsets, keyed token, masked form) of every post text: the engine's
+    pooled detector, so 1M posts take minutes and no raw value leaves the engine."""
+    ctx.scan("posts", ["text"], "post_findings")
+
+
+def composite_token(ctx: RunContext, name_token: str, address_token: str) -> str:
+    return ctx.token(VICTIM_COMPOSITE, f"{name_token}|{address_token}")
+
+
+class _Components:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        root = self.parent.setdefault(key, key)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while key != root:
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def link_victims(ctx: RunContext) -> None:
+    """One victim per connected group of doxxing posts that share the ID-number token, the
+    phone token or the name+address pair; the victim's token is its most frequent ID token,
+    else phone token, else name+address token (how leads of other datasets find it)."""
+    posts = ctx.rows("SELECT post_key, id_token, id_masked, phone_token, phone_masked, "
+                     "name_token, name_masked, address_token FROM doxxing_posts "
+                     "WHERE is_doxx ORDER BY post_key")
+    comps = _Components()
+    keys_of: dict[str, list[tuple[str, str, str]]] = {}
+    for p in posts:
+        keys: list[tuple[str, str, str]] = []
+        if p["id_token"]:
+            keys.append(("CN_ID_CARD", p["id_token"], p["id_masked"] or ""))
+        if p["phone_token"]:
+            keys.append(("PHONE_NUMBER", p["phone_token"], p["phone_masked"] or ""))
+        if p["name_token"] and p["address_token"]:
+            keys.append((VICTIM_COMPOSITE,
+                         composite_token(ctx, p["name_token"], p["address_token"]),
+                         p["name_masked"] or ""))
+        keys_of[p["post_key"]] = keys
+        comps.find("post:" + p["post_key"])
+        for _, token, _ in keys:
+            comps.union("post:" + p["post_key"], token)
+    members: dict[str, list[str]] = defaultdict(list)
+    for post_key in keys_of:
+        members[comps.find("post:" + post_key)].append(post_key)
+    out: dict[str, list[str]] = {c: [] for c in
+                                 ("post_key", "victim_token", "victim_type", "victim_display")}
+    for group in members.values():
+        seen: dict[str, Counter[tuple[str, str]]] = {t: Counter() for t in _PRIORITY}
+        for post_key in group:
+            for kind, token, display in keys_of[post_key]:
+                seen[kind][(token, display)] += 1
+        kind = next((k for k in _PRIORITY if seen[k]), None)
+        if kind is None:
+            continue  # a doxxing post with no linkable identifier: counted, not a victim
+        (token, display), _ = min(seen[kind].items(), key=lambda kv: (-kv[1], kv[0]))
+        for post_key in group:
+            out["post_key"].append(post_key)
+            out["victim_token"].append(token)
+            out["victim_type"].append(kind)
+            out["victim_display"].append(display)
+    ctx.engine.register("victim_posts", pa.table(out, schema=pa.schema(
+        [(c, pa.string()) for c in out])))
