@@ -5,9 +5,10 @@ finished steps made. DuckDB gets every core, a memory limit and a spill folder i
 workspace, so a big join spills to disk instead of growing the process past the limit.
 
 Loading streams batches from `pisentinel.engine.sources.read_batches` into the table; a file is
-never held whole in Python. Scanning streams the table out as Arrow batches to a process pool
-(DuckDB's Python UDFs run on one core under the GIL; the detector is pure Python around
-hyperscan) with a bounded number of batches in flight, and inserts the findings back."""
+never held whole in Python. Scanning streams each column's distinct values out as Arrow batches
+to a process pool (DuckDB's Python UDFs run on one core under the GIL; the detector is pure
+Python around hyperscan) with a bounded number of batches in flight, and joins the findings
+back to the rows in SQL."""
 
 from __future__ import annotations
 
@@ -177,6 +178,10 @@ class DuckDBEngine:
         return self._con.sql(sql).to_arrow_table()
 
     def scan(self, request: ScanRequest, token_key: bytes) -> int:
+        """Findings are a function of (column, cell text) alone, so each column's distinct
+        values are scanned once and the findings joined back to every row holding them:
+        identifiers repeat (a scalper's ID numbers, an agency's phone), and the detector, not
+        DuckDB, is the cost."""
         cols = self.columns(request.table)
         if not cols:
             raise KeyError(f"no table {request.table!r}")
@@ -185,39 +190,55 @@ class DuckDBEngine:
         id_type = self._con.sql(
             f"SELECT {quote(request.id_column)} FROM {quote(request.table)} LIMIT 0"
         ).to_arrow_table().schema.field(0).type
-        schema = findings_schema(id_type, with_source)
         staging = request.output + _SCAN_SUFFIX
-        self._con.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
-        self._con.execute(f"CREATE TABLE {quote(staging)} ("
-                          + ", ".join(f"{quote(f.name)} {_duck_type(f.type)}" for f in schema)
-                          + ")")
-        selected = [request.id_column, *(["_source"] if with_source else [])]
-        select = ", ".join([quote(c) for c in selected]
-                           + [f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}"
-                              for c in request.columns])
+        values = request.output + "__values" + _SCAN_SUFFIX
         types = tuple(sorted(request.types)) if request.types is not None else None
-        job = ScanJob(tuple(request.columns), token_key, types, request.min_score,
-                      request.id_column, with_source)
-        count = 0
         try:
+            self._create(staging, findings_schema(id_type, with_source))
             n_rows = int(self._con.sql(
                 f"SELECT count(*) FROM {quote(request.table)}").fetchall()[0][0])
-            reader = self._con.cursor().sql(
-                f"SELECT {select} FROM {quote(request.table)}").to_arrow_reader(self.batch_rows)
-            if n_rows <= self.batch_rows or self.workers <= 1:
-                results: Iterator[pa.RecordBatch] = (scan_rows(b, job) for b in reader
-                                                     if b.num_rows)
-            else:
-                results = self._pooled(reader, job)
-            for found in results:
-                if found.num_rows:
-                    self._insert(staging, found)
-                    count += found.num_rows
+            for column in request.columns:
+                job = ScanJob((column,), token_key, types, request.min_score, column, False)
+                self._create(values, findings_schema(pa.string(), False))
+                self._scan_values(request.table, column, job, values, pooled=(
+                    n_rows > self.batch_rows and self.workers > 1))
+                source = ', b."_source" AS "_source"' if with_source else ""
+                self._con.execute(
+                    f"INSERT INTO {quote(staging)} BY NAME SELECT "
+                    f"b.{quote(request.id_column)} AS row_id{source}, f.\"column\", f.start, "
+                    f"f.\"end\", f.type, f.score, f.token, f.masked "
+                    f"FROM {quote(request.table)} b JOIN {quote(values)} f "
+                    f"ON CAST(b.{quote(column)} AS VARCHAR) = f.row_id")
+                self._con.execute(f"DROP TABLE {quote(values)}")
+            count = int(self._con.sql(f"SELECT count(*) FROM {quote(staging)}")
+                        .fetchall()[0][0])
             self._replace(staging, request.output)
         except BaseException:
             self._con.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
+            self._con.execute(f"DROP TABLE IF EXISTS {quote(values)}")
             raise
         return count
+
+    def _create(self, table: str, schema: pa.Schema) -> None:
+        self._con.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+        self._con.execute(f"CREATE TABLE {quote(table)} ("
+                          + ", ".join(f"{quote(f.name)} {_duck_type(f.type)}" for f in schema)
+                          + ")")
+
+    def _scan_values(self, table: str, column: str, job: ScanJob, into: str,
+                     pooled: bool) -> None:
+        """Scan the distinct non-empty values of one column; findings keyed by the value."""
+        col = quote(column)
+        text = f"CAST({col} AS VARCHAR)"
+        reader = self._con.cursor().sql(
+            f"SELECT DISTINCT {text} AS {col} FROM {quote(table)} "
+            f"WHERE {col} IS NOT NULL AND {text} <> ''").to_arrow_reader(self.batch_rows)
+        results: Iterator[pa.RecordBatch] = (
+            self._pooled(reader, job) if pooled
+            else (scan_rows(b, job) for b in reader if b.num_rows))
+        for found in results:
+            if found.num_rows:
+                self._insert(into, found)
 
     def _pooled(self, reader: pa.RecordBatchReader, job: ScanJob) -> Iterator[pa.RecordBatch]:
         """Batches scanned in the pool, at most two per worker in flight, in input order."""
