@@ -14,7 +14,7 @@ from pisentinel.models.context import RunContext
 VICTIM_COMPOSITE = "PERSON_NAME+ADDRESS"
 """Token type of a victim known only by name and address (no ID number, no phone)."""
 
-_PRIORITY = ("CN_ID_CARD", "PHONE_NUMBER", VICTIM_COMPOSITE)
+_KINDS = ("CN_ID_CARD", "PHONE_NUMBER", VICTIM_COMPOSITE)
 
 
 def scan_posts(ctx: RunContext) -> None:
@@ -45,10 +45,24 @@ class _Components:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _identity_kind(seen: dict[str, Counter[str]]) -> str | None:
+    """ID number if any post gives one; else the phone, unless the name+address pair recurs in
+    more posts (a phone in a single dump may be a relative's written without its label)."""
+    if seen["CN_ID_CARD"]:
+        return "CN_ID_CARD"
+    phone = max(seen["PHONE_NUMBER"].values(), default=0)
+    pair = max(seen[VICTIM_COMPOSITE].values(), default=0)
+    if phone or pair:
+        return "PHONE_NUMBER" if phone >= pair else VICTIM_COMPOSITE
+    return None
+
+
 def link_victims(ctx: RunContext) -> None:
     """One victim per connected group of doxxing posts that share the ID-number token, the
-    phone token or the name+address pair; the victim's token is its most frequent ID token,
-    else phone token, else name+address token (how leads of other datasets find it)."""
+    phone token or the name+address pair (or, for a post without an ID number, the address:
+    a dump that leaves out the name still points at the same home). The victim's token is its
+    most frequent ID token, else phone token, else name+address token (how leads of other
+    datasets find it)."""
     posts = ctx.rows("SELECT post_key, id_token, id_masked, phone_token, phone_masked, "
                      "name_token, name_masked, address_token FROM doxxing_posts "
                      "WHERE is_doxx ORDER BY post_key")
@@ -68,24 +82,29 @@ def link_victims(ctx: RunContext) -> None:
         comps.find("post:" + p["post_key"])
         for _, token, _ in keys:
             comps.union("post:" + p["post_key"], token)
+        if p["address_token"] and not p["id_token"]:
+            comps.union("post:" + p["post_key"], p["address_token"])
     members: dict[str, list[str]] = defaultdict(list)
     for post_key in keys_of:
         members[comps.find("post:" + post_key)].append(post_key)
     out: dict[str, list[str]] = {c: [] for c in
                                  ("post_key", "victim_token", "victim_type", "victim_display")}
     for group in members.values():
-        seen: dict[str, Counter[tuple[str, str]]] = {t: Counter() for t in _PRIORITY}
+        seen: dict[str, Counter[str]] = {t: Counter() for t in _KINDS}
+        shown: dict[str, str] = {}
         for post_key in group:
             for kind, token, display in keys_of[post_key]:
-                seen[kind][(token, display)] += 1
-        kind = next((k for k in _PRIORITY if seen[k]), None)
-        if kind is None:
+                seen[kind][token] += 1
+                shown[token] = min(shown.get(token, display), display)
+        identity = _identity_kind(seen)
+        if identity is None:
             continue  # a doxxing post with no linkable identifier: counted, not a victim
-        (token, display), _ = min(seen[kind].items(), key=lambda kv: (-kv[1], kv[0]))
+        token, _ = min(seen[identity].items(), key=lambda kv: (-kv[1], kv[0]))
+        display = shown[token]
         for post_key in group:
             out["post_key"].append(post_key)
             out["victim_token"].append(token)
-            out["victim_type"].append(kind)
+            out["victim_type"].append(identity)
             out["victim_display"].append(display)
     ctx.engine.register("victim_posts", pa.table(out, schema=pa.schema(
         [(c, pa.string()) for c in out])))

@@ -90,9 +90,7 @@ def _surface(rng: random.Random, value: str, hard: bool) -> str:
 def _dump(rng: random.Random, v: _Victim, hard: bool, first: bool) -> str:
     """One doxxing post about `v`: always its identity key, plus two to five other items."""
     items: list[tuple[str, str]] = []
-    if v.identity == VICTIM_COMPOSITE:
-        items.append(("姓名", v.name))
-    elif rng.random() < 0.7:
+    if v.identity == VICTIM_COMPOSITE or rng.random() < 0.7:
         items.append(("姓名", v.name))
     if v.identity == "CN_ID_CARD" and (first or rng.random() < 0.85):
         items.append(("身份证", _surface(rng, v.id_number, hard)))
@@ -240,7 +238,8 @@ def generate(rows: int, seed: int, out_dir: Path, mix: str = "default") -> dict[
 
     headers = HEADERS["hard" if hard else "default"]
     canon = ("post_id", "text", "posted_at", "platform", "channel", "author_id", "url", "views")
-    utf8_rows, gbk_rows = [], []
+    utf8_rows: list[list[str]] = []
+    gbk_rows: list[list[str]] = []
     for p in posts:
         row = [p[c] for c in canon]
         try:

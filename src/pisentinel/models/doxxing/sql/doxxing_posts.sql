@@ -1,6 +1,6 @@
 -- Every post with identifiers, scored: how many kinds of one person's identifiers it binds,
--- weighted by sensitivity (ID number 3; phone, address, relatives, whereabouts, bank card,
--- travel document 2; the rest 1). A post is doxxing when it binds enough of them, at least one
+-- weighted by sensitivity (ID number 3; phone, address, school, workplace, relatives,
+-- whereabouts, bank card, travel document 2 — each locates or reaches the person; the rest 1). A post is doxxing when it binds enough of them, at least one
 -- locates or reaches the person (ID, phone, address), and it is not a business, official,
 -- self-published or news text — unless it carries 开盒 words, which outweigh the context.
 WITH scored AS (
@@ -23,7 +23,7 @@ WITH scored AS (
       + 2 * CAST(i.has_travel_document AS INTEGER) + CAST(i.has_account AS INTEGER)
       + CAST(i.has_birth_date AS INTEGER)
       + 2 * CAST((i.has_location OR s.whereabouts_cue) AS INTEGER)
-      + CAST(s.school_cue AS INTEGER) + CAST(s.workplace_cue AS INTEGER)
+      + 2 * CAST(s.school_cue AS INTEGER) + 2 * CAST(s.workplace_cue AS INTEGER)
       + 2 * CAST(s.relatives_cue AS INTEGER) AS doxx_score,
     (s.business_cue OR s.self_cue OR s.news_cue) AS legitimate_context
   FROM post_signals s

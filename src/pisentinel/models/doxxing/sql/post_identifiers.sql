@@ -1,39 +1,60 @@
--- Per post: which identifier types the detector found, and the first one of each type (its
--- keyed token and masked form): the victim of a dump is named first, relatives after.
-WITH firsts AS (
-  SELECT _source, row_id AS _row, type, token, masked
-  FROM post_findings
-  WHERE "column" = 'text'
-  QUALIFY row_number() OVER (PARTITION BY _source, row_id, type ORDER BY start, "end") = 1
+-- Per post: which identifier types the detector found, and the keys of the person the post is
+-- about: the first ID number, phone and name that are not a relative's (no 父亲/母亲/… earlier in
+-- the same clause), and the first address. The victim of a dump is named first, relatives
+-- after; their details still count as exposed, but do not name the victim.
+WITH located AS (
+  SELECT
+    f._source, f.row_id AS _row, f.type, f.token, f.masked, f.start,
+    regexp_matches(
+      replace(substr(p.text, greatest(f.start - 11, 0) + 1, f.start - greatest(f.start - 11, 0)),
+              chr(10), '。'),
+      '(父亲|母亲|爸爸|妈妈|他爸|她爸|他妈|她妈|老公|老婆|妻子|丈夫|儿子|女儿|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|家人)[^。；;]*$'
+    ) AS of_relative
+  FROM post_findings f
+  JOIN posts p ON p._source = f._source AND p._row = f.row_id
+  WHERE f."column" = 'text' AND f.type IN ('CN_ID_CARD', 'PHONE_NUMBER', 'PERSON_NAME', 'ADDRESS')
+),
+firsts AS (
+  SELECT _source, _row, type, token, masked
+  FROM located
+  WHERE type = 'ADDRESS' OR NOT of_relative
+  QUALIFY row_number() OVER (PARTITION BY _source, _row, type ORDER BY start) = 1
+),
+keys AS (
+  SELECT
+    _source, _row,
+    max(CASE WHEN type = 'CN_ID_CARD' THEN token END) AS id_token,
+    max(CASE WHEN type = 'CN_ID_CARD' THEN masked END) AS id_masked,
+    max(CASE WHEN type = 'PHONE_NUMBER' THEN token END) AS phone_token,
+    max(CASE WHEN type = 'PHONE_NUMBER' THEN masked END) AS phone_masked,
+    max(CASE WHEN type = 'PERSON_NAME' THEN token END) AS name_token,
+    max(CASE WHEN type = 'PERSON_NAME' THEN masked END) AS name_masked,
+    max(CASE WHEN type = 'ADDRESS' THEN token END) AS address_token
+  FROM firsts
+  GROUP BY _source, _row
 ),
 kinds AS (
-  SELECT _source, row_id AS _row,
-         array_to_string(list_sort(list(DISTINCT type)), ',') AS types,
-         count(*) AS findings
+  SELECT
+    _source, row_id AS _row,
+    array_to_string(list_sort(list(DISTINCT type)), ',') AS types,
+    count(*) AS findings,
+    count_if(type = 'CN_ID_CARD') > 0 AS has_id,
+    count_if(type = 'MINOR') > 0 AS has_minor,
+    count_if(type = 'PHONE_NUMBER') > 0 AS has_phone,
+    count_if(type = 'PERSON_NAME') > 0 AS has_name,
+    count_if(type = 'ADDRESS') > 0 AS has_address,
+    count_if(type = 'LICENSE_PLATE') > 0 AS has_plate,
+    count_if(type = 'BANK_CARD') > 0 AS has_bank_card,
+    count_if(type IN ('PASSPORT', 'HK_MACAO_PERMIT', 'TAIWAN_PERMIT')) > 0 AS has_travel_document,
+    count_if(type IN ('QQ_NUMBER', 'WECHAT_ID', 'EMAIL')) > 0 AS has_account,
+    count_if(type = 'BIRTH_DATE') > 0 AS has_birth_date,
+    count_if(type IN ('GPS_COORDINATE', 'WHEREABOUTS')) > 0 AS has_location
   FROM post_findings
   WHERE "column" = 'text'
   GROUP BY _source, row_id
 )
 SELECT
-  f._source, f._row, k.types, k.findings,
-  max(CASE WHEN type = 'CN_ID_CARD' THEN token END) AS id_token,
-  max(CASE WHEN type = 'CN_ID_CARD' THEN masked END) AS id_masked,
-  max(CASE WHEN type = 'PHONE_NUMBER' THEN token END) AS phone_token,
-  max(CASE WHEN type = 'PHONE_NUMBER' THEN masked END) AS phone_masked,
-  max(CASE WHEN type = 'PERSON_NAME' THEN token END) AS name_token,
-  max(CASE WHEN type = 'PERSON_NAME' THEN masked END) AS name_masked,
-  max(CASE WHEN type = 'ADDRESS' THEN token END) AS address_token,
-  count_if(type = 'CN_ID_CARD') > 0 AS has_id,
-  count_if(type = 'MINOR') > 0 AS has_minor,
-  count_if(type = 'PHONE_NUMBER') > 0 AS has_phone,
-  count_if(type = 'PERSON_NAME') > 0 AS has_name,
-  count_if(type = 'ADDRESS') > 0 AS has_address,
-  count_if(type = 'LICENSE_PLATE') > 0 AS has_plate,
-  count_if(type = 'BANK_CARD') > 0 AS has_bank_card,
-  count_if(type IN ('PASSPORT', 'HK_MACAO_PERMIT', 'TAIWAN_PERMIT')) > 0 AS has_travel_document,
-  count_if(type IN ('QQ_NUMBER', 'WECHAT_ID', 'EMAIL')) > 0 AS has_account,
-  count_if(type = 'BIRTH_DATE') > 0 AS has_birth_date,
-  count_if(type IN ('GPS_COORDINATE', 'WHEREABOUTS')) > 0 AS has_location
-FROM firsts f
-JOIN kinds k ON k._source = f._source AND k._row = f._row
-GROUP BY f._source, f._row, k.types, k.findings
+  k.*, y.id_token, y.id_masked, y.phone_token, y.phone_masked, y.name_token, y.name_masked,
+  y.address_token
+FROM kinds k
+LEFT JOIN keys y ON y._source = k._source AND y._row = k._row
