@@ -114,12 +114,19 @@ class DigitRun:
     groups: tuple[tuple[int, int], ...]
 
 
-def digit_runs(view: str) -> list[DigitRun]:
+def digit_runs(view: str, min_chars: int = 5) -> list[DigitRun]:
+    """Runs at least `min_chars` long (shorter ones cannot hold any numeric identifier)."""
     runs = []
     for m in DIGIT_RUN_RE.finditer(view):
-        base = m.start()
-        groups = tuple((base + g.start(), base + g.end()) for g in _GROUP_RE.finditer(m.group(0)))
-        runs.append(DigitRun(m.start(), m.end(), groups))
+        start, end = m.span()
+        if end - start < min_chars:
+            continue
+        text = m.group(0)
+        if text.isdigit():
+            runs.append(DigitRun(start, end, ((start, end),)))
+            continue
+        groups = tuple((start + g.start(), start + g.end()) for g in _GROUP_RE.finditer(text))
+        runs.append(DigitRun(start, end, groups))
     return runs
 
 

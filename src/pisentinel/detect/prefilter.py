@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from pisentinel.detect import families as F
-from pisentinel.knowledge import load_yaml, weighted_lexicon
+from pisentinel.knowledge import lexicon, load_yaml, weighted_lexicon
 
 hyperscan: Any
 try:  # pragma: no cover - import guard
@@ -27,13 +27,16 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 
 # (regex in the common subset of hyperscan and Python re, family bit)
 _REGEX_PATTERNS: list[tuple[str, int]] = [
-    (r"[0-9]{5}", F.DIGITS),
-    (r"[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
+    # Anchored on the character before a digit run, so a long run reports once, not per digit.
+    (r"(?:^|[^0-9])[0-9]{5}", F.DIGITS),
+    (r"(?:^|[^0-9])[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
      F.DIGITS),
     (r"[0-9]{3,}\r?\n[0-9]{3,}", F.DIGITS),
     # Full-width forms can hide any numeric or Latin type: open them all.
-    (r"[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE),
-    (r"[Ａ-Ｚａ-ｚ]", F.EMAIL | F.PLATE | F.DIGITS | F.CONTACT_CUE),
+    (r"(?:^|[^０-９])[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE | F.USCC | F.LANDLINE),
+    (r"[Ａ-Ｚａ-ｚ]", F.EMAIL | F.PLATE | F.DIGITS | F.CONTACT_CUE | F.USCC),
+    ("[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}", F.USCC),
+    (r"0[1-9][0-9]{1,2}[ \-)]{0,2}[2-9][0-9]{6}", F.LANDLINE),
     (f"[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}]",
      F.DIGITS),
     ("[0-9０-９][\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]", F.DIGITS),
@@ -43,10 +46,11 @@ _REGEX_PATTERNS: list[tuple[str, int]] = [
     (r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", F.IP),
     (r"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:", F.IP),
     (r"[0-9]{1,3}\.[0-9]{4}", F.GPS),
-    (r"[0-9]{1,2}[:：][0-9]{2}", F.TIME),
-    (r"[0-9]{1,2}[时点][0-9]{1,2}", F.TIME),
-    ("[0-9]{1,2}[号室栋幢]", F.ADDRESS),
-    ("(?:路|街|巷|弄|道)[0-9一二三四五六七八九十]", F.ADDRESS),
+    # Whereabouts need at least two times in one text.
+    (r"[0-9]{1,2}[:：时点][0-9]{2}[^\n]{1,80}[0-9]{1,2}[:：时点][0-9]{2}", F.TIME),
+    ("[0-9一二三四五六七八九十]{1,4}(?:号楼|栋|幢|单元)", F.ADDRESS),
+    ("[0-9]{2,5}(?:室|房)", F.ADDRESS),
+    ("(?:路|街|巷|弄|道|村|组)[0-9一二三四五六七八九十百]{1,5}号", F.ADDRESS),
     ("(?:省|市|区|县)[\u4e00-\u9fff]{1,6}(?:路|街|大道|镇|乡|村)", F.ADDRESS),
 ]
 
@@ -55,9 +59,10 @@ _LITERALS: list[tuple[tuple[str, ...], int]] = [
     (("微信", "vx", "VX", "Vx", "wx", "WX", "Wx", "薇信", "V信", "v信", "威信", "加V", "加v",
       "wechat", "WeChat", "加微"), F.CONTACT_CUE),
     (("出生", "生日", "生于", "DOB", "dob", "irth"), F.BIRTH),
+    (("护照", "assport", "ASSPORT", "证件", "港澳", "通行证", "回乡证", "来往内地", "台胞", "台湾",
+      "赴台", "入台"), F.DOC_CUE),
     (("经纬", "坐标", "北纬", "南纬", "东经", "西经", "lat", "Lat", "lng", "Lng", "lon", "Lon",
       "定位", "GPS", "gps"), F.GPS),
-    (("先生", "女士", "小姐"), F.NAME),
 ]
 
 
@@ -68,18 +73,24 @@ def _literal_families() -> list[tuple[tuple[str, ...], int]]:
     out.append((tuple(weighted_lexicon("medical")), F.MEDICAL))
     out.append((tuple(weighted_lexicon("religion")), F.RELIGION))
     out.append((tuple(weighted_lexicon("biometric")), F.BIOMETRIC))
-    out.append((tuple(rules["name_labels"]), F.NAME))
     out.append((tuple(rules["address_labels"]), F.ADDRESS))
-    out.append((tuple(rules["whereabouts_cues"]), F.TIME))
-    out.append((("小区", "花园", "公寓", "大厦", "单元", "号楼", "社区", "新村", "家园"),
-                F.ADDRESS))
     return out
+
+
+@cache
+def _name_patterns() -> list[tuple[str, int]]:
+    """A name label or a form of address only counts next to a surname: 姓名：张…, 王…先生."""
+    rules = load_yaml("names_addresses.yaml")
+    first = "".join(sorted({s[0] for s in lexicon("surnames")}))
+    labels = "|".join(sorted(map(re.escape, rules["name_labels"]), key=len, reverse=True))
+    return [(f"(?:{labels})[：:是为叫 \t]{{0,2}}[{first}]", F.NAME),
+            (f"[{first}][\u4e00-\u9fff]{{1,2}}(?:先生|女士|小姐)", F.NAME)]
 
 
 @cache
 def _all_patterns() -> tuple[list[str], list[int]]:
     exprs, fams = [], []
-    for expr, fam in _REGEX_PATTERNS:
+    for expr, fam in [*_REGEX_PATTERNS, *_name_patterns()]:
         exprs.append(expr)
         fams.append(fam)
     for words, fam in _literal_families():

@@ -73,13 +73,10 @@ def _split_landline(m: re.Match[str]) -> tuple[str, str] | None:
 class LandlineRecognizer(Recognizer):
     name = "cn_landline"
     types = ("PHONE_NUMBER",)
-    families = F.DIGITS
+    families = F.LANDLINE
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
-        view = ctx.view
-        if not any(view[g[0]] == "0" for r in ctx.runs for g in r.groups):
-            return
-        for m in _LANDLINE_RE.finditer(view):
+        for m in _LANDLINE_RE.finditer(ctx.view):
             parts = _split_landline(m)
             if parts is None:
                 continue
@@ -107,6 +104,9 @@ class EmailRecognizer(Recognizer):
                             ("syntax",))
 
 
+_QQ_CUE_RE = re.compile(r"[Qq]{2}|扣扣|[Qq]号|企鹅|加[Qq]")
+
+
 class QQRecognizer(Recognizer):
     name = "qq"
     types = ("QQ_NUMBER",)
@@ -115,11 +115,12 @@ class QQRecognizer(Recognizer):
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         if not ctx.families & F.CONTACT_CUE:
             return
+        view = ctx.view
         for run, i, j, digits in aligned_numbers(ctx, 5, 11):
-            if digits[0] == "0" or not digits.isdigit():
+            if digits[0] == "0" or not digits.isdigit() or i != 0:
                 continue
-            if i != 0:
-                continue
+            if not _QQ_CUE_RE.search(view, max(0, run.start - 12), run.start):
+                continue  # a QQ number is only ever recognisable by its label
             yield Candidate("QQ_NUMBER", run.groups[i][0], run.groups[j][1], 0.4, "qq", digits,
                             )
 

@@ -61,6 +61,7 @@ class _LetterNumberRecognizer(Recognizer):
     pattern: re.Pattern[str]
     base_score = 0.4
     gate: tuple[str, ...] = ()
+    families = F.DOC_CUE
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         view = ctx.view
@@ -78,7 +79,6 @@ _E = r"(?![A-Za-z0-9])"
 class PassportRecognizer(_LetterNumberRecognizer):
     name = "passport"
     types = ("PASSPORT",)
-    families = F.DIGITS
     pattern = re.compile(_B + r"(?:[EeGgDdSsPp][0-9]{8}|[Ee][A-HJ-NP-Za-hj-np-z][0-9]{7})" + _E)
     gate = ("护照", "assport", "ASSPORT", "证件")
 
@@ -86,7 +86,6 @@ class PassportRecognizer(_LetterNumberRecognizer):
 class HkMacaoPermitRecognizer(_LetterNumberRecognizer):
     name = "hk_macao_permit"
     types = ("HK_MACAO_PERMIT",)
-    families = F.DIGITS
     pattern = re.compile(
         _B + r"(?:[CcWw][0-9]{8}|[Cc][A-HJ-NP-Za-hj-np-z][0-9]{7}|[HhMm][0-9]{8}(?:[0-9]{2})?)" + _E
     )
@@ -97,10 +96,9 @@ class HkMacaoPermitRecognizer(_LetterNumberRecognizer):
 class TaiwanPermitRecognizer(_LetterNumberRecognizer):
     name = "taiwan_permit"
     types = ("TAIWAN_PERMIT",)
-    families = F.DIGITS
     pattern = re.compile(_B + r"(?:[Tt][0-9]{8}|[0-9]{8}|[0-9]{10}(?:[A-Za-z][0-9]?)?)" + _E)
     base_score = 0.2
-    gate = ("台",)
+    gate = ("台胞", "台湾", "赴台", "入台")
 
 
 _DATE_RE = re.compile(

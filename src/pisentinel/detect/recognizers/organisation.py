@@ -19,11 +19,9 @@ _USCC_RE = re.compile(
 class USCCRecognizer(Recognizer):
     name = "uscc"
     types = ("USCC",)
-    families = F.DIGITS
+    families = F.USCC
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
-        if not any(r.end - r.start >= 6 for r in ctx.runs):
-            return
         for m in _USCC_RE.finditer(ctx.view):
             code = m.group(0).upper()
             if not uscc_ok(code):
