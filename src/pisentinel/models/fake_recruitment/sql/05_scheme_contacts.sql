@@ -1,0 +1,17 @@
+-- Each contact (phone, WeChat, QQ) in a scheme: how many company names and cities it stands
+-- behind. Rank 1 is the scheme's principal: most companies, then most postings, then value.
+SELECT
+    s.scheme,
+    c.contact_type,
+    c.contact_value,
+    count(DISTINCT p.company_key) AS companies,
+    count(*) AS postings,
+    count(DISTINCT p.city) AS cities,
+    bool_and(c.in_text) AS only_in_text,
+    row_number() OVER (PARTITION BY s.scheme
+                       ORDER BY count(DISTINCT p.company_key) DESC, count(*) DESC,
+                                c.contact_value, c.contact_type) AS contact_rank
+FROM posting_contacts AS c
+JOIN postings_screened AS p ON p.seq = c.seq
+JOIN posting_schemes AS s ON s.seq = c.seq
+GROUP BY s.scheme, c.contact_type, c.contact_value
