@@ -21,6 +21,9 @@ from pisentinel.models.context import RunContext
 MODEL = "doxxing"
 EXCERPT_CHARS = 160
 _LONG_DIGITS = re.compile(r"[0-9０-９][0-9０-９ \-]{5,}[0-9０-９xX]")
+_LABELLED_NAME = re.compile(
+    r"(父亲|母亲|爸爸|妈妈|他爸|她爸|他妈|她妈|老公|老婆|妻子|丈夫|儿子|女儿|哥哥|姐姐|弟弟|妹妹|"
+    r"爷爷|奶奶|姓名|名字|叫)([：:]?\s*叫?)([\u4e00-\u9fff]{2,3})")
 
 EXPOSED = (  # victims.sql column → what a prosecutor reads
     ("id_exposed", "身份证号"), ("name_exposed", "姓名"), ("phone_exposed", "手机号"),
@@ -36,25 +39,33 @@ OUTLET_PROVISIONS = ("SPC-SPP-2017-8", "CRIMINAL-253-1", "SPC-SPP-2017-3", "SPC-
 
 
 def masked_excerpt(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-    """`text` with each finding span replaced by its masked form (overlaps: the first wins),
-    remaining long digit runs starred, cut to EXCERPT_CHARS."""
+    """`text` with each finding span replaced by its masked form (overlaps: the first wins);
+    in the text between findings, long digit runs are starred and the names written after a
+    relative or name label (which the detector may have missed) keep only their first
+    character. Cut to EXCERPT_CHARS."""
     out, pos = [], 0
     for start, end, masked in sorted(spans):
         if start < pos:
             continue
-        out += [text[pos:start], masked]
+        out += [_scrub(text[pos:start]), masked]
         pos = end
-    out.append(text[pos:])
-    joined = _LONG_DIGITS.sub(lambda m: "*" * len(m.group()), "".join(out))
-    joined = " ".join(joined.split())
+    out.append(_scrub(text[pos:]))
+    joined = " ".join("".join(out).split())
     return joined if len(joined) <= EXCERPT_CHARS else joined[:EXCERPT_CHARS - 1] + "…"
 
 
-def masked_account(handle: str | None) -> str:
-    """An author handle shown as its first two characters (handles can identify a person)."""
+def _scrub(segment: str) -> str:
+    segment = _LONG_DIGITS.sub(lambda m: "*" * len(m.group()), segment)
+    return _LABELLED_NAME.sub(
+        lambda m: m.group(1) + m.group(2) + m.group(3)[0] + "*" * (len(m.group(3)) - 1), segment)
+
+
+def account_label(ctx: RunContext, handle: str | None) -> str:
+    """An author handle as its first two characters plus a keyed tag (handles can identify
+    a person; the tag tells accounts apart and is the same in every lead)."""
     if not handle:
         return "（未知账号）"
-    return handle[:2] + "*" * max(3, len(handle) - 2)
+    return f"{handle[:2]}***#{ctx.token('ACCOUNT', handle)[-6:]}"
 
 
 def content_hash(text: str) -> str:
@@ -87,7 +98,7 @@ def _evidence(ctx: RunContext, picked: list[dict[str, Any]]) -> dict[str, Eviden
     out = {}
     for t in texts:
         m = meta[t["post_key"]]
-        detail = {"channel": m.get("channel") or "", "author": masked_account(m.get("author")),
+        detail = {"channel": m.get("channel") or "", "author": account_label(ctx, m.get("author")),
                   "views": int(m.get("views_n") or 0),
                   "posted_at": str(m.get("posted_ts") or ""), "role": m["role"]}
         if m.get("doxx_score") is not None:
@@ -130,7 +141,8 @@ def _victim_lead(ctx: RunContext, v: dict[str, Any], posts: list[dict[str, Any]]
         provisions.append("CYBER-VIOLENCE-2024-DEF")
     who = {"CN_ID_CARD": "身份证号", "PHONE_NUMBER": "手机号"}.get(v["victim_type"], "姓名")
     display = f"受害人（{who} {v['victim_display']}）" if v["victim_display"] else "受害人"
-    summary = [f"{_period(v['first_seen'], v['last_seen'])}{v['channels']} 个频道或群组中的 "
+    where = f"{v['channels']} 个频道或群组中的 " if v["channels"] else ""
+    summary = [f"{_period(v['first_seen'], v['last_seen'])}{where}"
                f"{v['authors']} 个账号发布 {v['posts']} 条帖子，将同一人的"
                f"{'、'.join(exposed)}共 {len(exposed)} 类信息绑定公开，累计浏览 {v['views']:,} 次。"]
     if v["minor"]:
@@ -168,7 +180,7 @@ def _outlet_lead(ctx: RunContext, a: dict[str, Any], n_actors: int, posts: list[
                  victim_tokens: list[str]) -> Lead:
     channel = a["actor_kind"] == "channel"
     display = f"频道“{_LONG_DIGITS.sub('***', a['actor'])}”" if channel \
-        else f"账号 {masked_account(a['actor'])}"
+        else f"账号 {account_label(ctx, a['actor'])}"
     tiers = records_by_tier(_post_types(p) for p in posts if p["role"] == "dump")
     provisions = list(OUTLET_PROVISIONS)
     if a["minor"]:
@@ -184,10 +196,10 @@ def _outlet_lead(ctx: RunContext, a: dict[str, Any], n_actors: int, posts: list[
             price = (f"（标价 {a['min_price']}–{a['max_price']} 元）"
                      if a["max_price"] != a["min_price"] else f"（标价 {a['min_price']} 元）")
         what.append(f"发布开盒、社工库、查档服务广告 {a['ad_posts']} 条{price}")
-    ops = "、".join(f"{masked_account(x['author'])}（{x['posts']} 条）" for x in authors[:5])
+    ops = "、".join(f"{account_label(ctx, x['author'])}（{x['posts']} 条）" for x in authors[:5])
     summary = [f"{_period(a['first_seen'], a['last_seen'])}{display}" + "，".join(what)
-               + f"，累计浏览 {a['views']:,} 次；在本次筛查的 {n_actors} 个频道和账号中按受害人数"
-                 f"与浏览量排第 {a['rank']} 位。"]
+               + f"，累计浏览 {a['views']:,} 次；在本次筛查发现的 {n_actors} 个发布开盒帖或广告的"
+                 f"频道和账号中，按受害人数与浏览量排第 {a['rank']} 位。"]
     if channel and ops:
         summary.append(f"发帖账号 {a['authors']} 个，主要为 {ops}。")
     if a["minor"]:
