@@ -130,7 +130,7 @@ def _write_posts(path: Path, posts: list[tuple[str, str, str]]) -> None:
         w = csv.writer(f)
         w.writerow(["帖子编号", "正文", "发布时间", "频道", "发布者", "浏览量"])
         for i, (text, channel, author) in enumerate(posts, 1):
-            w.writerow([f"T{i}", text, "2024-01-0%d 10:00:00" % (1 + i % 9), channel, author,
+            w.writerow([f"T{i}", text, f"2024-01-0{1 + i % 9} 10:00:00", channel, author,
                         "1.5万" if i == 1 else str(100 * i)])
 
 
