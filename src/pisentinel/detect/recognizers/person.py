@@ -61,10 +61,17 @@ def _blocklist() -> frozenset[str]:
 def trim_name(name: str, surname_len: int) -> str:
     """Cut a captured name before a following label or function word (张三电话 → 张三)."""
     stops = _stops()
-    for k in range(surname_len + 1, len(name)):
-        if name[k:].startswith(stops) or any(s.startswith(name[k:]) for s in stops if len(s) > 1):
+    for k in range(surname_len, len(name)):
+        rest = name[k:]
+        if rest.startswith(stops) or (k > surname_len and any(
+                s.startswith(rest) for s in stops if len(s) > 1)):
             return name[:k]
     return name
+
+
+def plausible_name(name: str) -> bool:
+    """Two to four characters, not one character repeated (哈哈哈), not a common word."""
+    return 2 <= len(name) <= 4 and len(set(name)) > 1 and name[:2] not in _blocklist()
 
 
 def _surname_len(name: str) -> int:
@@ -80,6 +87,8 @@ class LabelledNameRecognizer(Recognizer):
         view = ctx.view
         for m in _label_re().finditer(view):
             name = trim_name(m.group(1), _surname_len(m.group(1)))
+            if not plausible_name(name):
+                continue
             yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(name), 0.8, "label",
                             name, ("surname",))
         for m in _honorific_re().finditer(view):
@@ -111,7 +120,8 @@ class NameBeforeIdentifierRecognizer(Recognizer):
             if raw in _blocklist() or raw[:2] in _blocklist():
                 continue
             name = trim_name(raw, _surname_len(raw))
-            if len(name) != len(raw) or (m.start(1), m.end(1)) in taken:
+            if len(name) != len(raw) or (m.start(1), m.end(1)) in taken or \
+                    not plausible_name(name):
                 continue
             yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.55, "before_identifier",
                             name, ("surname",))
