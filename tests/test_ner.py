@@ -113,6 +113,17 @@ def test_window_mode_without_anchors_reads_nothing(rec: NerRecognizer) -> None:
     assert rec.find_near(DOXX, []) == []
 
 
+def test_find_near_many_matches_find_near(rec: NerRecognizer) -> None:
+    anchors = [[(t.index("号"), t.index("号") + 1)] if "号" in t else [] for t in POSTS]
+    batch = rec.find_near_many(POSTS, anchors)
+    for text, spans, found in zip(POSTS, anchors, batch, strict=True):
+        _check_offsets(text, found)
+        alone = rec.find_near(text, spans)
+        assert [(f.start, f.end, f.type) for f in found] == [
+            (f.start, f.end, f.type) for f in alone]
+    assert batch[2] == [] and batch[3] == []
+
+
 def test_findings_do_not_reveal_values_in_repr(rec: NerRecognizer) -> None:
     found = rec.find(DOXX)
     assert found

@@ -59,15 +59,18 @@ def decode_segments(emissions: np.ndarray, transitions: np.ndarray, starts: np.n
                     lengths: np.ndarray, min_width: int = 512) -> np.ndarray:
     """Tags for a stream holding segments at `starts` with `lengths` (everything else is O).
 
-    Segments are packed whole into rows, each after one column forced to O, so every segment is
-    decoded exactly as if alone, while the Viterbi loop still runs once per column for all
+    Segments are packed whole into rows between columns forced to O (as in training, where
+    sentences sit between padding), so every segment is decoded exactly as if alone, while the Viterbi loop still runs once per column for all
     rows together."""
-    width = max(min_width, int(lengths.max(initial=0)) + 1)
+    # Rows as wide as `min_width` amortise the per-column loop over many segments; a lone short
+    # text gets a row just its own size.
+    total = int((lengths + 1).sum()) + 1
+    width = max(min(min_width, total), int(lengths.max(initial=0)) + 2)
     cols = np.empty(len(starts), dtype=np.int64)
     row_of = np.empty(len(starts), dtype=np.int64)
     row, col = 0, 0
     for k, n in enumerate(lengths.tolist()):
-        if col + 1 + n > width:
+        if col + 1 + n + 1 > width:  # an O column before and after every segment
             row, col = row + 1, 0
         row_of[k], cols[k] = row, col + 1
         col += 1 + n

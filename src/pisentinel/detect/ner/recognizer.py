@@ -108,19 +108,26 @@ class NerRecognizer:
         """Window mode: only the text within `radius` characters of the given spans (e.g. other
         PI findings), widened to the nearest punctuation so an entity is not cut at the edge.
         Offsets refer to `text`."""
-        windows = self._windows(text, spans, radius)
-        if not windows:
-            return []
-        found = self.find_many([text[s:e] for s, e in windows])
-        out = []
-        for (ws, _), findings in zip(windows, found, strict=True):
+        return self.find_near_many([text], [spans], radius)[0]
+
+    def find_near_many(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                       radius: int = 40) -> list[list[Finding]]:
+        """`find_near` over many texts, all windows in one batch: the screening fast path."""
+        jobs: list[tuple[int, int]] = []  # (text index, window start)
+        pieces: list[str] = []
+        for ti, (text, anchors) in enumerate(zip(texts, spans, strict=True)):
+            for s, e in self._windows(text, anchors, radius):
+                jobs.append((ti, s))
+                pieces.append(text[s:e])
+        results: list[list[Finding]] = [[] for _ in texts]
+        for (ti, ws), findings in zip(jobs, self.find_many(pieces), strict=True):
             for f in findings:
-                out.append(Finding(
+                results[ti].append(Finding(
                     type=f.type, start=f.start + ws, end=f.end + ws, score=f.score,
                     explanation=f.explanation, text=f.text, value=f.value,
                     attributes=f.attributes,
                 ))
-        return out
+        return results
 
     # -- internals ------------------------------------------------------------------------
     @staticmethod
