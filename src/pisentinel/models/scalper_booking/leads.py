@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
 from typing import Any
 
 from pisentinel.leads import Evidence, Lead, Subject, public_interest_standing, severity_for
@@ -79,46 +80,69 @@ def _signals(r: dict[str, Any], p: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _sample_bookings(ctx: RunContext, ring: str, limit: int) -> list[dict[str, Any]]:
-    """The bookings that show the pattern best: hot ID numbers, release-second, earliest."""
-    rows = ctx.rows(f"""
-        SELECT b.*, CAST(b.visit_date AS VARCHAR) AS visit_day,
-               strftime(b.booked_at, '%Y-%m-%d %H:%M:%S') AS booked_text
-        FROM ring_bookings AS b
-        WHERE b.ring_id = '{ring.replace("'", "''")}'
-        ORDER BY (CASE WHEN b.pooled OR b.repeated THEN 0 ELSE 1 END),
-                 (CASE WHEN b.fast THEN 0 ELSE 1 END), b.id_bookings DESC, b.booked_at,
-                 b._source, b._row
-        LIMIT {int(limit)}""")
-    if not rows:
-        return rows
-    keys = " OR ".join(f"(_source = '{str(r['_source']).replace(chr(39), chr(39) * 2)}' "
-                       f"AND _row = {int(r['_row'])})" for r in rows)
-    raw = {(str(x["_source"]), int(x["_row"])): x
-           for x in ctx.rows(f"SELECT * FROM bookings WHERE {keys}")}
-    for r in rows:
-        r["content_hash"] = _row_hash(raw.get((str(r["_source"]), int(r["_row"])), {}))
+_FLAGGED = "SELECT ring_id FROM rings WHERE flagged"
+
+
+def _per_ring(ctx: RunContext, sql: str) -> dict[str, list[dict[str, Any]]]:
+    """Rows of one query over every flagged ring at once, grouped by ring (one pass over the
+    bookings, however many leads)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in ctx.rows(sql):
+        out[str(r["ring_id"])].append(r)
+    return out
+
+
+def _sample_bookings(ctx: RunContext, limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Per ring, the bookings that show the pattern best (hot ID numbers, release-second,
+    much-booked IDs, earliest), with the raw source row's hash."""
+    raw_cols = ", ".join(f"raw.{c} AS raw_{c}" for c in _RAW_COLUMNS)
+    rows = _per_ring(ctx, f"""
+        WITH picked AS (
+            SELECT b.*, CAST(b.visit_date AS VARCHAR) AS visit_day,
+                   strftime(b.booked_at, '%Y-%m-%d %H:%M:%S') AS booked_text
+            FROM ring_bookings AS b
+            WHERE b.ring_id IN ({_FLAGGED})
+            QUALIFY row_number() OVER (
+                PARTITION BY b.ring_id
+                ORDER BY (CASE WHEN b.pooled OR b.repeated THEN 0 ELSE 1 END),
+                         (CASE WHEN b.fast THEN 0 ELSE 1 END), b.id_bookings DESC, b.booked_at,
+                         b._source, b._row) <= {int(limit)}
+        )
+        SELECT picked.*, {raw_cols}
+        FROM picked
+        JOIN bookings AS raw ON raw._source = picked._source AND raw._row = picked._row
+        ORDER BY picked.ring_id, (CASE WHEN picked.pooled OR picked.repeated THEN 0 ELSE 1 END),
+                 (CASE WHEN picked.fast THEN 0 ELSE 1 END), picked.id_bookings DESC,
+                 picked.booked_at, picked._source, picked._row""")
+    for ring_rows in rows.values():
+        for r in ring_rows:
+            r["content_hash"] = _row_hash({c: r[f"raw_{c}"] for c in _RAW_COLUMNS})
     return rows
 
 
-def _device_labels(ctx: RunContext, ring: str) -> dict[str, str]:
-    devices = ctx.rows(f"""
-        SELECT device_id, count(*) AS n FROM ring_bookings
-        WHERE ring_id = '{ring.replace("'", "''")}' AND device_id IS NOT NULL
-        GROUP BY device_id ORDER BY n DESC, device_id""")
-    return {d["device_id"]: f"设备{i}" for i, d in enumerate(devices, 1)}
+def _device_labels(ctx: RunContext) -> dict[str, dict[str, str]]:
+    rows = _per_ring(ctx, f"""
+        SELECT ring_id, device_id, count(*) AS n FROM ring_bookings
+        WHERE ring_id IN ({_FLAGGED}) AND device_id IS NOT NULL
+        GROUP BY ring_id, device_id ORDER BY ring_id, n DESC, device_id""")
+    return {ring: {d["device_id"]: f"设备{i}" for i, d in enumerate(devices, 1)}
+            for ring, devices in rows.items()}
 
 
-def _top_ids(ctx: RunContext, ring: str, n: int = 3) -> list[dict[str, Any]]:
-    return ctx.rows(f"""
-        SELECT id_number, max(visitor_name) AS visitor_name, count(*) AS ring_bookings,
-               count(DISTINCT account_id) AS ring_accounts, count_if(came) AS entries,
-               max(max_month_bookings) AS max_month_bookings
-        FROM ring_bookings
-        WHERE ring_id = '{ring.replace("'", "''")}'
-        GROUP BY id_number
-        ORDER BY ring_bookings DESC, id_number
-        LIMIT {int(n)}""")
+def _top_ids(ctx: RunContext, n: int = 3) -> dict[str, list[dict[str, Any]]]:
+    return _per_ring(ctx, f"""
+        WITH per_id AS (
+            SELECT ring_id, id_number, max(visitor_name) AS visitor_name,
+                   count(*) AS ring_bookings, count(DISTINCT account_id) AS ring_accounts,
+                   count_if(came) AS entries, max(max_month_bookings) AS max_month_bookings
+            FROM ring_bookings
+            WHERE ring_id IN ({_FLAGGED})
+            GROUP BY ring_id, id_number
+        )
+        SELECT * FROM per_id
+        QUALIFY row_number() OVER (PARTITION BY ring_id
+                                   ORDER BY ring_bookings DESC, id_number) <= {int(n)}
+        ORDER BY ring_id, ring_bookings DESC, id_number""")
 
 
 def _who(ctx: RunContext, value: str | None, name: str | None) -> str:
@@ -140,6 +164,8 @@ def _booking_excerpt(ctx: RunContext, b: dict[str, Any], devices: dict[str, str]
 def build_leads(ctx: RunContext) -> list[Lead]:
     p = dict(ctx.params)
     source_hash = _input_hash(ctx)
+    samples, devices_by_ring = _sample_bookings(ctx, p["evidence_rows"]), _device_labels(ctx)
+    top_ids, linked_by_ring = _top_ids(ctx), _linked_tokens(ctx)
     leads = []
     for r in ctx.rows("SELECT * FROM rings WHERE flagged ORDER BY ring_id"):
         ring = str(r["ring_id"])
@@ -168,7 +194,7 @@ def build_leads(ctx: RunContext) -> list[Lead]:
                "（待核实）。" if resold else "")
             + ("旅行社在提供服务过程中获得游客身份信息后反复用于预约，适用减半标准。" if agency else "")
         )
-        devices = _device_labels(ctx, ring)
+        devices = devices_by_ring.get(ring, {})
         evidence = [Evidence(
             source="bookings", excerpt=(
                 f"团伙概况：{r['accounts']} 个账号、{r['devices']} 台设备（{r['shared_devices']} 台"
@@ -179,17 +205,19 @@ def build_leads(ctx: RunContext) -> list[Lead]:
                 f"放票即抢 {r['fast_bookings']:,} 次，未入馆 {r['no_shows']:,} 次；风险分 {r['points']}"),
             content_hash=source_hash,
             detail={"signals": [k for k, _s in signals], "points": int(r["points"])})]
-        for t in _top_ids(ctx, ring):
+        for t in top_ids.get(ring, []):
             evidence.append(Evidence(
                 source="bookings", content_hash=source_hash, column="visitor_id_number",
                 excerpt=(f"证件号码 {_who(ctx, t['id_number'], t['visitor_name'])} 被团伙 "
                          f"{t['ring_accounts']} 个账号预约 {t['ring_bookings']} 次、入馆 "
                          f"{t['entries']} 次，单月最多被预约 {t['max_month_bookings']} 次")))
-        for b in _sample_bookings(ctx, ring, p["evidence_rows"]):
+        for b in samples.get(ring, []):
             evidence.append(Evidence(
                 source=str(b["_source"]), row=int(b["_row"]), content_hash=b["content_hash"],
                 excerpt=_booking_excerpt(ctx, b, devices)))
-        linked = _linked_tokens(ctx, ring, agency)
+        linked = list(linked_by_ring.get(ring, []))
+        if agency:
+            linked.append((ctx.token(AGENCY_TOKEN_TYPE, agency), "agency"))
         counts = {k: int(r[k] or 0) for k in (
             "accounts", "devices", "shared_devices", "ips", "shared_ips", "bookings",
             "distinct_ids", "pooled_ids", "repeated_ids", "once_ids", "max_id_bookings",
@@ -215,27 +243,37 @@ def build_leads(ctx: RunContext) -> list[Lead]:
                         + ", ".join(k for k, _s in signals) + "."),
             severity=severity_for({"T3": people}, insider=bool(agency)),
             affected_people=people, provisions=tuple(provisions), evidence=tuple(evidence),
-            records_by_tier={"T3": people}, counts=counts, linked_tokens=linked,
+            records_by_tier={"T3": people}, counts=counts,
+            linked_tokens=tuple(dict.fromkeys(linked)),
             standing=public_interest_standing(people)))
     return leads
 
 
-def _linked_tokens(ctx: RunContext, ring: str, agency: str | None
-                   ) -> tuple[tuple[str, str], ...]:
-    """Accounts, their phones and the pooled or repeated ID numbers, as tokens, so the ring
-    links with leads about the same phones or people elsewhere."""
-    q = ring.replace("'", "''")
-    out: list[tuple[str, str]] = []
-    for a in ctx.rows(f"""SELECT account_id, max(account_phone) AS phone FROM ring_bookings
-                          WHERE ring_id = '{q}' GROUP BY account_id ORDER BY account_id
-                          LIMIT {_MAX_LINKED // 4}"""):
-        out.append((ctx.token(ACCOUNT_TOKEN_TYPE, a["account_id"]), "account"))
-        if a["phone"]:
-            out.append((ctx.token("PHONE_NUMBER", a["phone"]), "account_phone"))
-    for i in ctx.rows(f"""SELECT DISTINCT id_number FROM ring_bookings
-                          WHERE ring_id = '{q}' AND (pooled OR repeated)
-                          ORDER BY id_number LIMIT {_MAX_LINKED // 2}"""):
-        out.append((ctx.token("CN_ID_CARD", i["id_number"]), "visitor_id"))
-    if agency:
-        out.append((ctx.token(AGENCY_TOKEN_TYPE, agency), "agency"))
-    return tuple(dict.fromkeys(out))
+def _linked_tokens(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
+    """Per ring: accounts, their phones and the pooled or repeated ID numbers, as tokens, so
+    the ring links with leads about the same phones or people elsewhere."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for ring, accounts in _per_ring(ctx, f"""
+            WITH a AS (
+                SELECT ring_id, account_id, max(account_phone) AS phone FROM ring_bookings
+                WHERE ring_id IN ({_FLAGGED}) GROUP BY ring_id, account_id
+            )
+            SELECT * FROM a
+            QUALIFY row_number() OVER (PARTITION BY ring_id ORDER BY account_id)
+                <= {_MAX_LINKED // 4}
+            ORDER BY ring_id, account_id""").items():
+        for a in accounts:
+            out[ring].append((ctx.token(ACCOUNT_TOKEN_TYPE, a["account_id"]), "account"))
+            if a["phone"]:
+                out[ring].append((ctx.token("PHONE_NUMBER", a["phone"]), "account_phone"))
+    for ring, ids in _per_ring(ctx, f"""
+            WITH i AS (
+                SELECT DISTINCT ring_id, id_number FROM ring_bookings
+                WHERE ring_id IN ({_FLAGGED}) AND (pooled OR repeated)
+            )
+            SELECT * FROM i
+            QUALIFY row_number() OVER (PARTITION BY ring_id ORDER BY id_number)
+                <= {_MAX_LINKED // 2}
+            ORDER BY ring_id, id_number""").items():
+        out[ring] += [(ctx.token("CN_ID_CARD", i["id_number"]), "visitor_id") for i in ids]
+    return out
