@@ -204,3 +204,17 @@ def test_spark_gives_the_same_leads(tmp_path: Path, spark_session: Any) -> None:
     assert _fingerprints(duck.leads) == _fingerprints(spark.leads)
     assert sorted(lead.counts.get("views", 0) for lead in duck.leads) == sorted(
         lead.counts.get("views", 0) for lead in spark.leads)
+
+
+def test_posts_without_optional_columns_or_dumps_give_no_leads(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    path = tmp_path / "posts.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["编号", "内容", "时间"])
+        w.writerow(["1", "今天天气不错", "2024-01-01 10:00:00"])
+        w.writerow(["2", f"在公园捡到钱包，失主请联系{g.mobile(rng)}", "2024-01-02 10:00:00"])
+        w.writerow(["3", "", ""])
+    result = run_model(get_model("doxxing"), {"posts": [path]}, workspace=tmp_path / "ws",
+                       token_key=KEY)
+    assert result.counts["rows:posts"] == 3 and result.leads == []
