@@ -22,7 +22,7 @@ from pisentinel.web import api
 from pisentinel.web.accounts import Principal
 from pisentinel.web.app import HERE
 from pisentinel.web.errors import ApiError
-from pisentinel.web.i18n import LANGS, text
+from pisentinel.web.i18n import LANGS, STRINGS, text
 from pisentinel.web.queries import LeadFilter, dashboard, lead_graph, list_leads
 from pisentinel.web.roles import Role
 from pisentinel.web.security import (
@@ -54,6 +54,11 @@ def lang_of(request: Request) -> str:
 
 
 def model_title(name: str, lang: str) -> str:
+    """The model's short name (人脸识别), as reports print it; the manifest title otherwise."""
+    from pisentinel.leads.reports._labels import MODEL_NAMES
+
+    if name in MODEL_NAMES:
+        return MODEL_NAMES[name][1 if lang == "en" else 0]
     model = available_models().get(name)
     if model is None:
         return name
@@ -71,6 +76,8 @@ def render(request: Request, template: str, who: Principal | None, status: int =
             "csrf": who.csrf_token if who else "", "Role": Role,
             "can": (lambda role: who is not None and who.role.at_least(role)),
             "model_title": lambda n: model_title(n, lang),
+            "count_label": lambda k: text(f"count_{k}", lang) if f"count_{k}" in STRINGS
+            else k.replace("_", " "),
             "severity_label": lambda v: (SeverityLevel(v).label_en.split(" (")[0] if lang == "en"
                                          else SeverityLevel(v).label_zh),
             "status_label": lambda v: v if lang == "en" else LeadStatus(v).label_zh,
@@ -228,7 +235,8 @@ def lead_page(request: Request, lead_id: api.LeadId, who: Annotated[Principal, D
     return render(request, "lead.html", who, nav="leads", case=case, c=case["lead"], lead=lead,
                   linked=linked, graph_json=json.dumps(graph, ensure_ascii=False),
                   show_graph=len(graph["nodes"]) > 2, timeline=_timeline(case),
-                  revealable=revealable, next_statuses=allowed, tokens=lead.tokens())
+                  revealable=revealable, next_statuses=allowed, tokens=lead.tokens(),
+                  evidence_shown=12)
 
 
 @router.post("/leads/{lead_id}/status")

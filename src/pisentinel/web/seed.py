@@ -42,10 +42,15 @@ def seed_leads(svc: Services, model_name: str = "face_recognition", rows: int = 
     from pisentinel.web.sources import safe_filename
 
     inputs: dict[str, list[int]] = {}
-    for name, rel in truth["inputs"].items():
-        root = data / rel
-        files = sorted(p for p in root.rglob("*") if p.name.lower().endswith(SUPPORTED_SUFFIXES)) \
-            if root.is_dir() else [root]
+    for name, given in truth["inputs"].items():
+        files: list[Path] = []
+        for rel in [given] if isinstance(given, str) else given:
+            if "://" in rel:  # database inputs are not uploads
+                continue
+            root = data / rel
+            files += sorted(p for p in root.rglob("*")
+                            if p.name.lower().endswith(SUPPORTED_SUFFIXES)) \
+                if root.is_dir() else [root]
         for path in files:
             with path.open("rb") as fh:
                 src = svc.sources.upload(safe_filename(path.name), fh, by=by)

@@ -49,11 +49,11 @@
     chart("chart-trend", {
       grid: { left: 8, right: 16, top: 16, bottom: 36, containLabel: true }, tooltip: { trigger: "axis" },
       legend: { bottom: 0, icon: "roundRect", textStyle: axisLabel },
-      xAxis: { type: "category", data: d.trend.days, axisLabel: axisLabel, boundaryGap: false },
+      xAxis: { type: "category", data: d.trend.days, axisLabel: axisLabel },
       yAxis: { type: "value", minInterval: 1, axisLabel: axisLabel, splitLine: { lineStyle: { color: "#eef1f5" } } },
       series: d.trend.series.map(function (s) {
-        return { name: s.name, type: "line", stack: "all", areaStyle: { opacity: 0.25 }, symbol: "none",
-                 smooth: true, data: s.data, itemStyle: { color: SEV[s.key] }, lineStyle: { width: 1.5 } };
+        return { name: s.name, type: "bar", stack: "all", barMaxWidth: 14, data: s.data,
+                 itemStyle: { color: SEV[s.key] } };
       })
     });
   }
@@ -66,11 +66,13 @@
       series: [{
         type: "graph", layout: "force", roam: true, draggable: true,
         force: { repulsion: 260, edgeLength: [60, 140], gravity: 0.08 },
-        label: { show: true, position: "right", fontSize: 11, color: "#1c2533", width: 150, overflow: "truncate" },
+        categories: [{ name: "lead" }, { name: "token" }],
+        label: { position: "right", fontSize: 11, color: "#1c2533", width: 160, overflow: "truncate" },
         lineStyle: { color: "#b8c3d4", width: 1.2 },
         data: g.nodes.map(function (n) {
           var lead = n.kind === "lead";
           return { id: n.id, name: n.label, leadId: n.lead_id, symbol: lead ? "circle" : "diamond",
+                   label: { show: lead }, category: lead ? 0 : 1,
                    symbolSize: lead ? (n.focus ? 30 : 20) : 12,
                    itemStyle: { color: lead ? (SEV[n.severity] || "#1d5fd1") : "#6f819e",
                                 borderColor: n.focus ? "#1c2533" : "#fff", borderWidth: n.focus ? 2 : 1 } };
