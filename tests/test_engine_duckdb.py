@@ -12,6 +12,7 @@ from pisentinel.engine.base import Engine, InputTable, ScanRequest
 from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.factory import open_engine
 from pisentinel.engine.mapping import MappingError
+from pisentinel.engine.scanning import ScanJob, scan_rows
 from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError
 from test_engine_data import (
     MAPPING,
@@ -214,6 +215,20 @@ def test_scan_in_pool_equals_scan_in_process(
             results.append(normalise(eng.query("SELECT * FROM findings"), ("_source",)))
     assert results[0] == results[1]
     assert {r[4] for r in results[0]} == {"CN_ID_CARD", "PHONE_NUMBER"}
+
+
+def test_scan_by_distinct_values_equals_the_detector_row_by_row(
+        engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
+    """The engine scans each distinct value once and joins back; that must be exactly what
+    scanning every row gives."""
+    engine.load(_spec((write_csv(tmp_path / "a.csv", rows),)))
+    columns = ("id_number", "phone", "note")
+    engine.scan(ScanRequest("bookings", list(columns), "findings"), KEY)
+    table = engine.query("SELECT _row, _source, id_number, phone, note FROM bookings")
+    direct = scan_rows(table.combine_chunks().to_batches()[0],
+                       ScanJob(columns, KEY, None, 0.5, "_row", True))
+    assert normalise(pa.Table.from_batches([direct])) == normalise(
+        engine.query("SELECT * FROM findings"))
 
 
 def test_scan_tokens_depend_on_the_key_and_a_custom_id_column(
