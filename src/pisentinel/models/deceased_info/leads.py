@@ -5,7 +5,8 @@ nothing explains, the company's call to the family minutes later."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -51,25 +52,39 @@ def _explanation(row: dict[str, Any]) -> str:
 
 
 class RowHashes:
-    """sha256 of source rows (cells of the input's canonical columns in order), fetched in one
-    query per input, so each excerpt can be matched to the original export."""
+    """sha256 of source rows (cells of the input's canonical columns in order), so each excerpt
+    can be matched to the original export. Evidence first gets a reference; `resolve` then reads
+    every referenced row of an input in one query and puts the hashes in."""
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
+        self.wanted: dict[str, set[tuple[str, int]]] = {}
 
-    def fetch(self, table: str, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
-        keys = sorted(set(keys))
-        if not keys:
-            return {}
+    def ref(self, table: str, source: Any, row: Any) -> str:
+        self.wanted.setdefault(table, set()).add((str(source), int(row)))
+        return f"{table}\x1f{source}\x1f{int(row)}"
+
+    def _fetch(self, table: str, keys: set[tuple[str, int]]) -> dict[str, str]:
         columns = [c.name for c in self.ctx.manifest.input(table).columns]
         present = [c for c in columns if self.ctx.has_column(table, c)] or columns
-        cond = " OR ".join(f"(_source = {_sql_text(str(s))} AND _row = {int(r)})" for s, r in keys)
+        by_source: dict[str, list[int]] = {}
+        for source, row in sorted(keys):
+            by_source.setdefault(source, []).append(row)
+        cond = " OR ".join(f"(_source = {_sql_text(src)} AND _row IN ({', '.join(map(str, rows))}))"
+                           for src, rows in by_source.items())
         out = {}
         for raw in self.ctx.rows(f"SELECT * FROM {table} WHERE {cond}"):
             text = "\x1f".join("" if raw.get(c) is None else str(raw[c]) for c in present)
-            out[(str(raw["_source"]), int(raw["_row"]))] = \
+            out[f"{table}\x1f{raw['_source']}\x1f{int(raw['_row'])}"] = \
                 "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         return out
+
+    def resolve(self, leads: list[Lead]) -> list[Lead]:
+        found: dict[str, str] = {}
+        for table, keys in sorted(self.wanted.items()):
+            found |= self._fetch(table, keys)
+        return [replace(lead, evidence=tuple(replace(e, content_hash=found.get(e.content_hash, ""))
+                                             for e in lead.evidence)) for lead in leads]
 
 
 def _timeline(ctx: RunContext, c: dict[str, Any], who: str) -> str:
@@ -89,13 +104,15 @@ def _timeline(ctx: RunContext, c: dict[str, Any], who: str) -> str:
             f"{c['company_key']}主动联系家属 {phone}{told}")
 
 
-def _coincidence_rows(ctx: RunContext, where: str) -> list[dict[str, Any]]:
-    return ctx.rows(f"""
+def _coincidences(ctx: RunContext) -> list[dict[str, Any]]:
+    """Every coincidence through an unexplained access or on a strong link, with the
+    explanations of its access, strongest first."""
+    return ctx.rows("""
         SELECT c.*, a.by_attending, a.by_ward, a.by_earlier_care, a.by_role, s.strong
         FROM coincidences AS c
         JOIN deceased_access AS a ON a._source = c.access_source AND a._row = c.access_row
         JOIN staff_company AS s ON s.staff_key = c.staff_key AND s.company_key = c.company_key
-        WHERE {where}
+        WHERE s.strong OR c.unexplained
         ORDER BY s.strong DESC, c.unexplained DESC, c.contacted_at, c.company_key, c.staff_key,
                  c.patient_key""")
 
@@ -105,17 +122,23 @@ def build_leads(ctx: RunContext) -> list[Lead]:
     staff = ctx.rows("SELECT * FROM staff_suspects WHERE suspect ORDER BY staff_key")
     companies = ctx.rows("SELECT * FROM company_suspects WHERE suspect ORDER BY company_key")
     suspects = {s["staff_key"]: s for s in staff}
-    leads = [_staff_lead(ctx, s, hashes) for s in staff]
-    leads += [_company_lead(ctx, c, suspects, hashes) for c in companies]
-    return leads
+    by_staff: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_company: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in _coincidences(ctx):
+        by_staff[c["staff_key"]].append(c)
+        if c["strong"]:
+            by_company[c["company_key"]].append(c)
+    leads = [_staff_lead(ctx, s, by_staff[s["staff_key"]], hashes) for s in staff]
+    leads += [_company_lead(ctx, c, suspects, by_company[c["company_key"]], hashes)
+              for c in companies]
+    return hashes.resolve(leads)
 
 
-def _staff_lead(ctx: RunContext, s: dict[str, Any], hashes: RowHashes) -> Lead:
+def _staff_lead(ctx: RunContext, s: dict[str, Any], coincidences: list[dict[str, Any]],
+                hashes: RowHashes) -> Lead:
     key = s["staff_key"]
     limit = int(ctx.params["evidence_rows"])
     who = staff_display(key, s["department"])
-    coincidences = _coincidence_rows(ctx, f"c.staff_key = {_sql_text(key)} "
-                                          "AND (s.strong OR c.unexplained)")
     strong = [c for c in coincidences if c["strong"]]
     links = ctx.rows(f"""SELECT * FROM staff_company WHERE staff_key = {_sql_text(key)} AND strong
                          ORDER BY coincidences DESC, company_key""")
@@ -126,12 +149,10 @@ def _staff_lead(ctx: RunContext, s: dict[str, Any], hashes: RowHashes) -> Lead:
                  accessed_at, _source, _row
         LIMIT {limit}""")
     shown = strong[:limit] or coincidences[:limit]
-    access_hash = hashes.fetch("access_log", [(c["access_source"], c["access_row"]) for c in shown]
-                               + [(r["_source"], r["_row"]) for r in reads])
     evidence = [Evidence(source=str(c["access_source"]), row=int(c["access_row"]), column=None,
                          excerpt=_timeline(ctx, c, "该工作人员"),
-                         content_hash=access_hash.get((str(c["access_source"]),
-                                                       int(c["access_row"])), ""),
+                         content_hash=hashes.ref("access_log", c["access_source"],
+                                                 c["access_row"]),
                          detail={"kind": "timeline", "company": c["company_key"],
                                  "access_minutes": round(float(c["access_minutes"])),
                                  "call_minutes": round(float(c["call_minutes"])),
@@ -146,7 +167,7 @@ def _staff_lead(ctx: RunContext, s: dict[str, Any], hashes: RowHashes) -> Lead:
             excerpt=(f"{_t(r['accessed_at'])} {ACTIONS_ZH.get(r['action_kind'], '查看其病历')}"
                      f"（{patient}，{r['patient_department']}，{_t(r['died_at'])} 死亡，死亡后 "
                      f"{_minutes(r['minutes_after_death'])} 分钟）：{UNEXPLAINED_ZH}"),
-            content_hash=access_hash.get((str(r["_source"]), int(r["_row"])), ""),
+            content_hash=hashes.ref("access_log", r["_source"], r["_row"]),
             detail={"kind": "unexplained_access", "action": r["action_kind"]}))
 
     n = int(s["deceased_records"])
@@ -201,21 +222,19 @@ def _staff_lead(ctx: RunContext, s: dict[str, Any], hashes: RowHashes) -> Lead:
 
 
 def _company_lead(ctx: RunContext, c: dict[str, Any], suspects: dict[str, dict[str, Any]],
-                  hashes: RowHashes) -> Lead:
+                  sources: list[dict[str, Any]], hashes: RowHashes) -> Lead:
     company = c["company_key"]
     limit = int(ctx.params["evidence_rows"])
     calls = ctx.rows(f"""
         SELECT * FROM funeral_calls
         WHERE suspicious AND company_key = {_sql_text(company)}
         ORDER BY contacted_at, patient_key, _source, _row""")
-    sources = _coincidence_rows(ctx, f"c.company_key = {_sql_text(company)} AND s.strong")
     by_patient: dict[str, dict[str, Any]] = {}
     for x in sources:
         if x["staff_key"] in suspects:
             by_patient.setdefault(x["patient_key"], x)
     shown = sorted(calls, key=lambda r: (r["patient_key"] not in by_patient, r["contacted_at"],
                                          r["patient_key"]))[:limit]
-    call_hash = hashes.fetch("funeral_contacts", [(r["_source"], r["_row"]) for r in shown])
     evidence = []
     for r in shown:
         src = by_patient.get(r["patient_key"])
@@ -233,7 +252,7 @@ def _company_lead(ctx: RunContext, c: dict[str, Any], suspects: dict[str, dict[s
                        "无医院登记转介）")
         evidence.append(Evidence(
             source=str(r["_source"]), row=int(r["_row"]), column=None, excerpt=excerpt,
-            content_hash=call_hash.get((str(r["_source"]), int(r["_row"])), ""),
+            content_hash=hashes.ref("funeral_contacts", r["_source"], r["_row"]),
             detail={"kind": "early_contact",
                     "call_minutes": round(float(r["minutes_after_death"])),
                     "before_informed": bool(r["before_informed"]),
