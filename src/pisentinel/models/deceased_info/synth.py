@@ -18,12 +18,13 @@ about one in eight dies. Planted (the truth):
 
 Decoys that must not become leads: the attending doctor writing the death record, the ward's
 nurses, the night on-call doctor who tried to rescue patients of other wards, consultants who
-cared for the patient before the death, the records department archiving
-and exporting every death in bulk a few days later, preventive care reporting deaths to the
-disease-control system within two days, quality control reviewing death cases, staff opening one
-or two unrelated records, families calling a funeral company themselves (and being called back),
-companies calling hours or days after the family was told, the hospital-contracted funeral
-service contacting families with a registered referral, and funeral companies' cold calls.
+cared for the patient before the death, the records department archiving and exporting every
+death in bulk a few days later, preventive care reporting deaths to the disease-control system
+within two days, quality control reviewing death cases, staff opening one or two unrelated
+records (a dozen or so for the nosy few of the "hard" mix, nothing taken out), families calling
+a funeral company themselves (and being called back), companies calling hours or days after the
+family was told, the hospital-contracted funeral service contacting families with a registered
+referral, and funeral companies' cold calls.
 
 Noise: Chinese headers (another set in the "hard" mix), lower-case staff numbers and spaces,
 ward names with 病区 suffixes, slash and Chinese dates, phones with +86 and dashes, blank
@@ -128,19 +129,21 @@ class World:
         self.calls.append((company, phone, at, direction, caller, family_name, referral))
 
 
-def _hospital(w: World) -> None:
+def _hospital(w: World, rows: int) -> None:
+    """Staff grow with the data (a bigger log is a bigger hospital, not busier people)."""
     rng = w.rng
+    k = max(1, round(rows / 150_000))
     for dept in CLINICAL:
-        w.hire(dept, "doctor", rng.randrange(5, 11))
-        w.hire(dept, "nurse", rng.randrange(6, 14))
+        w.hire(dept, "doctor", k * rng.randrange(5, 11))
+        w.hire(dept, "nurse", k * rng.randrange(6, 14))
     for dept in OTHER:
-        w.hire(dept, "clerk", rng.randrange(3, 7))
-    w.hire(EMERGENCY_CENTRE, "clerk", rng.randrange(4, 9), prefix="W")
-    w.hire(RECORDS, "clerk", 4)
-    w.hire(PREVENTIVE, "clerk", 3)
-    w.hire(QC, "clerk", 3)
+        w.hire(dept, "clerk", k * rng.randrange(3, 7))
+    w.hire(EMERGENCY_CENTRE, "clerk", k * rng.randrange(4, 9), prefix="W")
+    w.hire(RECORDS, "clerk", 4 * k)
+    w.hire(PREVENTIVE, "clerk", 3 * k)
+    w.hire(QC, "clerk", 3 * k)
     doctors = [s for s in w.staff if s.role == "doctor"]
-    w.on_call = rng.sample(doctors, k=3 if w.hard else 2)
+    w.on_call = rng.sample(doctors, k=k * (3 if w.hard else 2))
 
 
 def _patients(w: World, rows: int) -> None:
@@ -334,6 +337,10 @@ def _noise_reads(w: World) -> None:
     for _ in range(int(len(w.deaths) * 0.4)):
         d = rng.choice(w.deaths)
         w.log(rng.choice(readers), d.patient_id, "查看", d.died + rng.randrange(_HOUR, 30 * _DAY))
+    if w.hard:  # the nosy: a dozen or so deaths read out of curiosity, nothing taken out
+        for s in rng.sample(readers, k=3):
+            for d in rng.sample(w.deaths, k=min(len(w.deaths), rng.randrange(8, 16))):
+                w.log(s, d.patient_id, "查看", d.died + rng.randrange(2 * _HOUR, 10 * _DAY))
 
 
 def _ts(seconds: int, rng: random.Random, hard: bool) -> str:
@@ -398,7 +405,7 @@ def generate(rows: int, seed: int, out_dir: Path, mix: str = "default") -> dict[
     w = World(rng, hard)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _hospital(w)
+    _hospital(w, rows)
     _patients(w, rows)
     companies = _companies(rng, 12 if rows < 200_000 else 20)
     buyers = companies[: max(2, len(companies) // 4)]
