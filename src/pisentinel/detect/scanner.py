@@ -18,6 +18,7 @@ from pisentinel.detect.headers import header_type, looks_like_address, looks_lik
 from pisentinel.detect.normalize import normalize
 from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
+from pisentinel.detect.recognizers.trained import ner_candidates
 from pisentinel.knowledge import pi_types
 
 DEFAULT_MIN_SCORE = 0.5
@@ -64,6 +65,7 @@ class Scanner:
         min_score: float = DEFAULT_MIN_SCORE,
         use_hyperscan: bool = True,
         recognizers: Sequence[Recognizer] | None = None,
+        ner: str = "near",
     ) -> None:
         known = pi_types()
         self.types = frozenset(types) if types is not None else None
@@ -72,6 +74,9 @@ class Scanner:
             if unknown:
                 raise ValueError(f"unknown PI types: {', '.join(unknown)}")
         self.min_score = min_score
+        if ner not in ("off", "near", "full"):
+            raise ValueError(f"ner must be off, near or full, not {ner!r}")
+        self.ner = ner
         recs = list(recognizers) if recognizers is not None else default_recognizers()
         self._primary = [r for r in recs if not r.composite]
         self._composite = [r for r in recs if r.composite]
@@ -84,7 +89,12 @@ class Scanner:
     def scan_texts(self, texts: Sequence[str | None]) -> list[list[Finding]]:
         arr = pa.array(texts, type=pa.large_string())
         fams = self._families(arr)
-        return [self._scan(t, int(f)) if t and f else [] for t, f in zip(texts, fams, strict=True)]
+        picked = [i for i, (t, f) in enumerate(zip(texts, fams, strict=True)) if t and f]
+        found = self._scan_many([texts[i] for i in picked], [int(fams[i]) for i in picked])
+        out: list[list[Finding]] = [[] for _ in texts]
+        for i, f in zip(picked, found, strict=True):
+            out[i] = f
+        return out
 
     def _run(self, recs: list[Recognizer], ctx: ScanContext) -> list[Candidate]:
         out: list[Candidate] = []
@@ -98,15 +108,35 @@ class Scanner:
                         out.append(cand)
         return out
 
-    def _scan(self, text: str, families: int) -> list[Finding]:
-        if not families or not text:
-            return []
-        norm = normalize(text)
-        ctx = ScanContext(norm, families)
+    def _rules(self, text: str, families: int) -> ScanContext:
+        ctx = ScanContext(normalize(text), families)
         ctx.found = _resolve_overlaps(self._run(self._primary, ctx))
         if self._composite:
             ctx.found = _resolve_overlaps(ctx.found + self._run(self._composite, ctx))
-        return self._to_findings(ctx)
+        return ctx
+
+    def _with_model(self, ctxs: list[ScanContext]) -> None:
+        """Add the trained model's names and addresses, one batch for all texts."""
+        if self.ner == "off":
+            return
+        for ctx, cands in zip(ctxs, ner_candidates(ctxs, self.ner), strict=True):
+            kept = []
+            for cand in cands:
+                score_candidate(ctx.view, cand)
+                if cand.score >= self.min_score:
+                    kept.append(cand)
+            if kept:
+                ctx.found = _resolve_overlaps(ctx.found + kept)
+
+    def _scan_many(self, texts: Sequence[str], families: Sequence[int]) -> list[list[Finding]]:
+        ctxs = [self._rules(t, f) for t, f in zip(texts, families, strict=True)]
+        self._with_model(ctxs)
+        return [self._to_findings(ctx) for ctx in ctxs]
+
+    def _scan(self, text: str, families: int) -> list[Finding]:
+        if not families or not text:
+            return []
+        return self._scan_many([text], [families])[0]
 
     def _to_findings(self, ctx: ScanContext) -> list[Finding]:
         norm = ctx.norm
@@ -148,9 +178,10 @@ class Scanner:
         out: list[tuple[int, Finding]] = []
         if len(rows):
             texts = arr.take(pa.array(rows)).to_pylist()
-            for r, text, fam in zip(rows.tolist(), texts, fams[rows].tolist(), strict=True):
-                if text:
-                    out.extend((r, f) for f in self._scan(text, fam))
+            keep = [k for k, t in enumerate(texts) if t]
+            found = self._scan_many([texts[k] for k in keep], [int(fams[rows[k]]) for k in keep])
+            for k, findings in zip(keep, found, strict=True):
+                out.extend((int(rows[k]), f) for f in findings)
         hint = header_type(header) if header else None
         if hint in _CELL_TYPES and (self.types is None or hint in self.types):
             out.extend(self._cell_findings(arr, hint, {r for r, _ in out}))

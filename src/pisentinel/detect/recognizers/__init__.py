@@ -8,6 +8,7 @@ __all__ = ["Candidate", "Recognizer", "ScanContext", "default_recognizers"]
 
 
 def default_recognizers() -> list[Recognizer]:
+    """Every rule family (the trained name/address model runs batched in the scanner)."""
     from pisentinel.detect.recognizers import (
         contact,
         financial,

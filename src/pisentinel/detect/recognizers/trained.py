@@ -1,0 +1,82 @@
+"""The trained name and address recognizer (detect.ner) as a recognizer family.
+
+It runs after the rule recognizers. In "near" mode it reads only the text around what they found
+— a name is PI worth finding where it stands next to an ID number, a phone or an address, and
+this keeps screening fast; in "full" mode it reads every candidate text. ORGANIZATION spans are
+not PI and are left to the models that name subjects."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from pisentinel.detect.recognizers.base import Candidate, ScanContext
+
+PI_TYPES = ("PERSON_NAME", "ADDRESS")
+ANCHORS = frozenset({"CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD", "EMAIL", "LICENSE_PLATE",
+                     "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "QQ_NUMBER", "WECHAT_ID",
+                     "ADDRESS", "PERSON_NAME", "MEDICAL_HEALTH"})
+
+
+@cache
+def trained_model() -> Any | None:
+    """The shipped model, or None when it is not installed (the rule tier still works)."""
+    try:
+        from pisentinel.detect.ner import load_default
+
+        return load_default()
+    except (ImportError, FileNotFoundError, OSError):
+        return None
+
+
+# Measured on generated texts (seed 101, not the evaluation seed) in window mode: names the
+# model is at least 0.5 sure of were right 97% of the time, below that 13%; its addresses were
+# right 60-65% of the time at any confidence, below the rule tier, so they need 0.6.
+_OFFSET = {"PERSON_NAME": 0.0, "ADDRESS": -0.1}
+
+
+def _calibrated(pi_type: str, confidence: float) -> float:
+    return round(max(0.0, confidence + _OFFSET[pi_type]), 3)
+
+
+def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
+    index_map = ctx.norm.index_map
+    if index_map is None:
+        return start, end
+    return bisect_left(index_map, start), bisect_left(index_map, end - 1) + 1
+
+
+def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list[Candidate]]:
+    """Candidates from the trained model for many texts in one batch (one model call: the model
+    costs milliseconds per call and microseconds per character). In "near" mode only texts with
+    rule findings are read, and only around them."""
+    model = trained_model()
+    out: list[list[Candidate]] = [[] for _ in ctxs]
+    if model is None or mode == "off" or not ctxs:
+        return out
+    if mode == "full":
+        picked = list(range(len(ctxs)))
+        found = model.find_many([ctxs[i].norm.original for i in picked])
+    else:
+        picked, spans = [], []
+        for i, ctx in enumerate(ctxs):
+            anchors = [ctx.norm.to_original(c.start, c.end) for c in ctx.found
+                       if c.type in ANCHORS]
+            if anchors:
+                picked.append(i)
+                spans.append(anchors)
+        if not picked:
+            return out
+        found = model.find_near_many([ctxs[i].norm.original for i in picked], spans)
+    for i, findings in zip(picked, found, strict=True):
+        ctx = ctxs[i]
+        for f in findings:
+            if f.type not in PI_TYPES:
+                continue
+            start, end = _to_view(ctx, f.start, f.end)
+            out[i].append(Candidate(f.type, start, end, _calibrated(f.type, float(f.score)),
+                                    "ner", f.text, ("model",), note=f.explanation.pattern,
+                                    recognizer="ner"))
+    return out
