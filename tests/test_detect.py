@@ -175,3 +175,10 @@ def test_scan_batch_rows_columns_and_masking() -> None:
         assert set(r["masked"]) == {"*"}
         text = TEXTS[r["row"]]
         assert text is not None and 0 <= r["start"] < r["end"] <= len(text)
+
+
+def test_rows_glued_in_one_buffer_are_each_prefiltered() -> None:
+    """In an Arrow buffer a row begins right after the previous row's last digit."""
+    arr = pa.array(["13912345678", "15012345678", "x", "18612345678"])
+    rows = sorted(r for r, f in Scanner().scan_array(arr) if f.type == "PHONE_NUMBER")
+    assert rows == [0, 1, 3]

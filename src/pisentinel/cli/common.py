@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err_console.print(f"[bold red]{t('error')}:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]{t('error')}:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -27,13 +27,14 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 
 # (regex in the common subset of hyperscan and Python re, family bit)
 _REGEX_PATTERNS: list[tuple[str, int]] = [
-    # Anchored on the character before a digit run, so a long run reports once, not per digit.
-    (r"(?:^|[^0-9])[0-9]{5}", F.DIGITS),
-    (r"(?:^|[^0-9])[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
+    # Not anchored on a preceding non-digit: in a batch buffer a row starts right after the
+    # previous row's last byte, which may be a digit.
+    (r"[0-9]{5}", F.DIGITS),
+    (r"[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
      F.DIGITS),
     (r"[0-9]{3,}\r?\n[0-9]{3,}", F.DIGITS),
     # Full-width forms can hide any numeric or Latin type: open them all.
-    (r"(?:^|[^０-９])[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE | F.USCC | F.LANDLINE),
+    (r"[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE | F.USCC | F.LANDLINE),
     (r"[Ａ-Ｚａ-ｚ]", F.EMAIL | F.PLATE | F.DIGITS | F.CONTACT_CUE | F.USCC),
     ("[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}", F.USCC),
     (r"0[1-9][0-9]{1,2}[ \-)]{0,2}[2-9][0-9]{6}", F.LANDLINE),

@@ -90,7 +90,7 @@ class Scanner:
         arr = pa.array(texts, type=pa.large_string())
         fams = self._families(arr)
         picked = [i for i, (t, f) in enumerate(zip(texts, fams, strict=True)) if t and f]
-        found = self._scan_many([texts[i] for i in picked], [int(fams[i]) for i in picked])
+        found = self._scan_many([texts[i] or "" for i in picked], [int(fams[i]) for i in picked])
         out: list[list[Finding]] = [[] for _ in texts]
         for i, f in zip(picked, found, strict=True):
             out[i] = f
