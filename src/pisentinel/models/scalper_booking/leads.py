@@ -97,23 +97,22 @@ def _sample_bookings(ctx: RunContext, limit: int) -> dict[str, list[dict[str, An
     much-booked IDs, earliest), with the raw source row's hash."""
     raw_cols = ", ".join(f"raw.{c} AS raw_{c}" for c in _RAW_COLUMNS)
     rows = _per_ring(ctx, f"""
-        WITH picked AS (
+        WITH ranked AS (
             SELECT b.*, CAST(b.visit_date AS VARCHAR) AS visit_day,
-                   strftime(b.booked_at, '%Y-%m-%d %H:%M:%S') AS booked_text
+                   strftime(b.booked_at, '%Y-%m-%d %H:%M:%S') AS booked_text,
+                   row_number() OVER (
+                       PARTITION BY b.ring_id
+                       ORDER BY (CASE WHEN b.pooled OR b.repeated THEN 0 ELSE 1 END),
+                                (CASE WHEN b.fast THEN 0 ELSE 1 END), b.id_bookings DESC,
+                                b.booked_at, b._source, b._row) AS pick
             FROM ring_bookings AS b
             WHERE b.ring_id IN ({_FLAGGED})
-            QUALIFY row_number() OVER (
-                PARTITION BY b.ring_id
-                ORDER BY (CASE WHEN b.pooled OR b.repeated THEN 0 ELSE 1 END),
-                         (CASE WHEN b.fast THEN 0 ELSE 1 END), b.id_bookings DESC, b.booked_at,
-                         b._source, b._row) <= {int(limit)}
         )
-        SELECT picked.*, {raw_cols}
-        FROM picked
-        JOIN bookings AS raw ON raw._source = picked._source AND raw._row = picked._row
-        ORDER BY picked.ring_id, (CASE WHEN picked.pooled OR picked.repeated THEN 0 ELSE 1 END),
-                 (CASE WHEN picked.fast THEN 0 ELSE 1 END), picked.id_bookings DESC,
-                 picked.booked_at, picked._source, picked._row""")
+        SELECT ranked.*, {raw_cols}
+        FROM ranked
+        JOIN bookings AS raw ON raw._source = ranked._source AND raw._row = ranked._row
+        WHERE ranked.pick <= {int(limit)}
+        ORDER BY ranked.ring_id, ranked.pick""")
     for ring_rows in rows.values():
         for r in ring_rows:
             r["content_hash"] = _row_hash({c: r[f"raw_{c}"] for c in _RAW_COLUMNS})
@@ -138,11 +137,13 @@ def _top_ids(ctx: RunContext, n: int = 3) -> dict[str, list[dict[str, Any]]]:
             FROM ring_bookings
             WHERE ring_id IN ({_FLAGGED})
             GROUP BY ring_id, id_number
+        ),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY ring_id
+                                         ORDER BY ring_bookings DESC, id_number) AS pick
+            FROM per_id
         )
-        SELECT * FROM per_id
-        QUALIFY row_number() OVER (PARTITION BY ring_id
-                                   ORDER BY ring_bookings DESC, id_number) <= {int(n)}
-        ORDER BY ring_id, ring_bookings DESC, id_number""")
+        SELECT * FROM ranked WHERE pick <= {int(n)} ORDER BY ring_id, pick""")
 
 
 def _who(ctx: RunContext, value: str | None, name: str | None) -> str:
@@ -258,9 +259,9 @@ def _linked_tokens(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
                 SELECT ring_id, account_id, max(account_phone) AS phone FROM ring_bookings
                 WHERE ring_id IN ({_FLAGGED}) GROUP BY ring_id, account_id
             )
-            SELECT * FROM a
-            QUALIFY row_number() OVER (PARTITION BY ring_id ORDER BY account_id)
-                <= {_MAX_LINKED // 4}
+            SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ring_id
+                                                        ORDER BY account_id) AS pick FROM a) AS r
+            WHERE pick <= {_MAX_LINKED // 4}
             ORDER BY ring_id, account_id""").items():
         for a in accounts:
             out[ring].append((ctx.token(ACCOUNT_TOKEN_TYPE, a["account_id"]), "account"))
@@ -271,9 +272,9 @@ def _linked_tokens(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
                 SELECT DISTINCT ring_id, id_number FROM ring_bookings
                 WHERE ring_id IN ({_FLAGGED}) AND (pooled OR repeated)
             )
-            SELECT * FROM i
-            QUALIFY row_number() OVER (PARTITION BY ring_id ORDER BY id_number)
-                <= {_MAX_LINKED // 2}
+            SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ring_id
+                                                        ORDER BY id_number) AS pick FROM i) AS r
+            WHERE pick <= {_MAX_LINKED // 2}
             ORDER BY ring_id, id_number""").items():
         out[ring] += [(ctx.token("CN_ID_CARD", i["id_number"]), "visitor_id") for i in ids]
     return out
