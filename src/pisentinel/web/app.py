@@ -50,7 +50,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                      "`Authorization: Bearer pis_…` (issued by an admin) or the console's session "
                      "cookie plus `X-CSRF-Token`. Errors: `{\"error\": {\"code\", \"message_zh\", "
                      "\"message_en\"}}`. Lists: `limit`, `offset` → `items`, `total`."),
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+        docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
+        swagger_ui_oauth2_redirect_url=None)
     app.state.services = svc
     app.state.settings = settings
 
@@ -109,6 +110,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     from pisentinel.web.api import router as api_router
     from pisentinel.web.console import router as console_router
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        from pisentinel.web.console import templates
+
+        return templates.TemplateResponse(request, "api_docs.html", {})
 
     app.include_router(api_router)
     app.include_router(console_router)
