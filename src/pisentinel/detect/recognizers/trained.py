@@ -64,7 +64,8 @@ def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list
         for i, ctx in enumerate(ctxs):
             anchors = [ctx.norm.to_original(c.start, c.end) for c in ctx.found
                        if c.type in ANCHORS]
-            if anchors:
+            rest = len(ctx.norm.original) - sum(e - s for s, e in anchors)
+            if anchors and rest >= 2:  # a cell that is one identifier holds no name beside it
                 picked.append(i)
                 spans.append(anchors)
         if not picked:
