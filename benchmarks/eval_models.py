@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"leads={r['leads']} run={r['run_s']:.1f}s rss={r['peak_rss_mb']:.0f}MB",
                       flush=True)
     load = os.getloadavg()[0]
-    lines = [f"## Lead precision and recall on unseen seeds (`benchmarks/eval_models.py`)", "",
+    lines = ["## Lead precision and recall on unseen seeds (`benchmarks/eval_models.py`)", "",
              f"{dt.datetime.now():%Y-%m-%d %H:%M}, engine {args.engine}, `--rows {args.rows}`, "
              f"load average {load:.1f} on 2 cores. Floors (issues 4 and 5): P ≥ {args.floor}, "
              f"R ≥ {args.floor}.", "",
