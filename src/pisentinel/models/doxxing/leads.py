@@ -196,12 +196,13 @@ def _outlet_lead(ctx: RunContext, a: dict[str, Any], n_actors: int, posts: list[
             price = (f"（标价 {a['min_price']}–{a['max_price']} 元）"
                      if a["max_price"] != a["min_price"] else f"（标价 {a['min_price']} 元）")
         what.append(f"发布开盒、社工库、查档服务广告 {a['ad_posts']} 条{price}")
-    ops = "、".join(f"{account_label(ctx, x['author'])}（{x['posts']} 条）" for x in authors[:5])
+    ops = "、".join(f"{account_label(ctx, x['author'])}（{x['victims']} 人、{x['posts']} 条）"
+                   for x in authors[:5])
     summary = [f"{_period(a['first_seen'], a['last_seen'])}{display}" + "，".join(what)
                + f"，累计浏览 {a['views']:,} 次；在本次筛查发现的 {n_actors} 个发布开盒帖或广告的"
                  f"频道和账号中，按受害人数与浏览量排第 {a['rank']} 位。"]
     if channel and ops:
-        summary.append(f"发帖账号 {a['authors']} 个，主要为 {ops}。")
+        summary.append(f"发帖账号 {a['authors']} 个，按曝光人数依次为 {ops}。")
     if a["minor"]:
         summary.append("受害人中有未成年人。")
     if a["incitement"]:
@@ -250,9 +251,12 @@ def build_leads(ctx: RunContext) -> list[Lead]:
         "s.views_n, s.posted_ts, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), FALSE, 'ad' "
         "FROM service_posts s) AS u "
         "ORDER BY actor, role, doxx_score DESC NULLS LAST, views_n DESC NULLS LAST, post_key")
-    authors = ctx.rows("SELECT channel, author, count(*) AS posts FROM doxxing_posts "
-                       "WHERE is_doxx AND channel IS NOT NULL AND author IS NOT NULL "
-                       "GROUP BY channel, author ORDER BY channel, posts DESC, author")
+    authors = ctx.rows(
+        "SELECT d.channel, d.author, count(DISTINCT d.post_key) AS posts, "
+        "count(DISTINCT v.victim_token) AS victims FROM doxxing_posts d "
+        "LEFT JOIN victim_posts v ON v.post_key = d.post_key "
+        "WHERE d.is_doxx AND d.channel IS NOT NULL AND d.author IS NOT NULL "
+        "GROUP BY d.channel, d.author ORDER BY d.channel, victims DESC, posts DESC, d.author")
 
     by_victim: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in victim_posts:
