@@ -10,6 +10,11 @@
 #                       the text stack WeasyPrint loads through cffi
 #   poppler-utils       pdftotext / pdftoppm, used by the tests to read and rasterise PDFs
 #   fontconfig          fc-list / fc-cache, so new fonts are found at once
+# Web console tests:
+#   chromium            the browser Playwright drives (executable_path=/usr/bin/chromium; Playwright's
+#                       own browser download is never used)
+# Spark engine:
+#   default-jre-headless  only when no `java` is on the PATH already
 #
 # Idempotent: packages already installed are skipped; apt-get update runs only when something is
 # missing. Runs as root, or through sudo when there is one.
@@ -26,7 +31,11 @@ PACKAGES=(
     libharfbuzz0b
     libharfbuzz-subset0
     poppler-utils
+    chromium
 )
+if ! command -v java >/dev/null 2>&1; then
+    PACKAGES+=(default-jre-headless)
+fi
 
 SUDO=""
 if [[ "$(id -u)" -ne 0 ]]; then
