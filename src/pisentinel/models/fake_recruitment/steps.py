@@ -21,7 +21,7 @@ from pisentinel.models.context import RunContext
 __all__ = ["connected_components", "link_postings", "minhash_signatures", "prepare",
            "text_contacts"]
 
-_BATCH = 20_000
+_BATCH = 50_000
 _HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9](?:[\s-]?[0-9]{4}){2})(?![0-9])")
 _WECHAT_IN_TEXT = re.compile(
@@ -158,10 +158,11 @@ def link_postings(ctx: RunContext) -> None:
     perms, rows_per_band, n_gram = int(p["minhash_perms"]), int(p["lsh_rows"]), int(p["shingle"])
     total = int(ctx.rows("SELECT count(*) AS n FROM postings_screened")[0]["n"])
     seqs = np.zeros(0, dtype=np.int64)
+    # low 16 bits of each MinHash value: enough to estimate similarity, a quarter of the memory
+    sig16 = np.zeros((total + 1, perms), dtype=np.uint16)
     band_keys: list[np.ndarray] = []
     band_seq: list[np.ndarray] = []
-    contact_rows: dict[str, list[object]] = {"seq": [], "contact_type": [], "contact_value": [],
-                                             "in_text": []}
+    contact_parts: list[pa.Table] = []
     for start in range(1, total + 1, _BATCH):
         batch = ctx.query(
             "SELECT seq, description, company_name, city, phone, wechat FROM postings_screened "
@@ -171,35 +172,27 @@ def link_postings(ctx: RunContext) -> None:
                  zip(batch["description"], batch["company_name"], batch["city"], strict=True)]
         sig = minhash_signatures(texts, n_gram, perms)
         ok = np.array([len(t) >= n_gram for t in texts], dtype=bool)
+        sig16[seq] = sig.astype(np.uint16)
         keys = _band_keys(sig[ok], rows_per_band)
         bands = keys.shape[1]
         # band index in the high bits keeps equal keys of different bands apart
         band_keys.append((keys ^ (np.arange(bands, dtype=np.uint64) << np.uint64(56))).ravel())
-        band_seq.append(np.repeat(seq[ok], bands))
+        band_seq.append(np.repeat(seq[ok].astype(np.int32), bands))
         seqs = np.concatenate((seqs, seq))
-        for s, desc, phone, wechat in zip(batch["seq"], batch["description"], batch["phone"],
-                                          batch["wechat"], strict=True):
-            found = {(t, v, False) for t, v in (("PHONE_NUMBER", phone), ("WECHAT_ID", wechat))
-                     if v}
-            found |= {(t, v, True) for t, v in text_contacts(desc or "")
-                      if (t, v, False) not in found}
-            for kind, value, in_text in sorted(found):
-                contact_rows["seq"].append(s)
-                contact_rows["contact_type"].append(kind)
-                contact_rows["contact_value"].append(value)
-                contact_rows["in_text"].append(in_text)
+        contact_parts.append(_contacts(batch))
 
     n = int(seqs.max()) + 1 if len(seqs) else 1
-    left, right = _text_edges(np.concatenate(band_keys) if band_keys else np.zeros(0, np.uint64),
-                              np.concatenate(band_seq) if band_seq else np.zeros(0, np.int64),
-                              int(p["min_band_hits"]))
+    all_keys = np.concatenate(band_keys) if band_keys else np.zeros(0, np.uint64)
+    all_seq = np.concatenate(band_seq) if band_seq else np.zeros(0, np.int32)
+    del band_keys, band_seq
+    left, right = _text_edges(all_keys, all_seq, int(p["min_band_hits"]))
+    del all_keys, all_seq
+    left, right = _similar(sig16, left, right, float(p["min_similarity"]))
+    del sig16
     twin = np.zeros(n, dtype=bool)
     twin[left] = True
     twin[right] = True
-    contacts = pa.table({"seq": pa.array(contact_rows["seq"], pa.int64()),
-                         "contact_type": pa.array(contact_rows["contact_type"], pa.string()),
-                         "contact_value": pa.array(contact_rows["contact_value"], pa.string()),
-                         "in_text": pa.array(contact_rows["in_text"], pa.bool_())})
+    contacts = pa.concat_tables(contact_parts) if contact_parts else _contacts({})
     if contacts.num_rows:
         codes = pc.dictionary_encode(pc.binary_join_element_wise(
             contacts["contact_type"], contacts["contact_value"], "\x1f")).combine_chunks()
@@ -211,6 +204,40 @@ def link_postings(ctx: RunContext) -> None:
     ctx.engine.register("posting_schemes", pa.table({
         "seq": pa.array(seqs, pa.int64()), "scheme": pa.array(label[seqs], pa.int64()),
         "text_twin": pa.array(twin[seqs], pa.bool_())}))
+
+
+def _contacts(batch: dict[str, list[object]]) -> pa.Table:
+    """(seq, contact_type, contact_value, in_text) for the contact columns and the contacts
+    written into the text (a value given in a column is not repeated from the text)."""
+    out: dict[str, list[object]] = {"seq": [], "contact_type": [], "contact_value": [],
+                                     "in_text": []}
+    for s, desc, phone, wechat in zip(batch.get("seq", []), batch.get("description", []),
+                                      batch.get("phone", []), batch.get("wechat", []),
+                                      strict=True):
+        found = {(t, v, False) for t, v in (("PHONE_NUMBER", phone), ("WECHAT_ID", wechat)) if v}
+        found |= {(t, v, True) for t, v in text_contacts(str(desc or ""))
+                  if (t, v, False) not in found}
+        for kind, value, in_text in sorted(found):
+            out["seq"].append(s)
+            out["contact_type"].append(kind)
+            out["contact_value"].append(value)
+            out["in_text"].append(in_text)
+    return pa.table({"seq": pa.array(out["seq"], pa.int64()),
+                     "contact_type": pa.array(out["contact_type"], pa.string()),
+                     "contact_value": pa.array(out["contact_value"], pa.string()),
+                     "in_text": pa.array(out["in_text"], pa.bool_())})
+
+
+def _similar(sig: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs whose signatures agree on at least `threshold` of their positions
+    (the MinHash estimate of Jaccard similarity): LSH proposes, this decides, so postings that
+    share only boilerplate do not chain whole job boards into one component."""
+    keep = np.zeros(len(left), dtype=bool)
+    for start in range(0, len(left), 200_000):
+        a, b = left[start:start + 200_000], right[start:start + 200_000]
+        keep[start:start + len(a)] = (sig[a] == sig[b]).mean(axis=1) >= threshold
+    return left[keep], right[keep]
 
 
 def _text_edges(keys: np.ndarray, seq: np.ndarray, min_hits: int

@@ -175,6 +175,7 @@ class _Board:
         self.postings: list[Posting] = []
         self._ids: set[int] = set()
         self._phones: set[str] = set()
+        self.impersonable: list[Company] = []  # real companies a scheme may pose as
 
     def posting_id(self) -> str:
         while True:
@@ -321,8 +322,7 @@ def _scheme(board: _Board, index: int, registry_fate: str) -> dict[str, Any]:
     n_companies = rng.randrange(3, 6 if hard else 8)
     first = board.date(span=120)
     if registry_fate == "impersonated":
-        real = [c for c in board.companies.values() if "人力资源" not in c.name]
-        companies = rng.sample(real, n_companies)
+        companies = rng.sample(board.impersonable, n_companies)
     else:
         companies = []
         for _ in range(n_companies):
@@ -505,6 +505,7 @@ def generate(rows: int, seed: int, out_dir: Path, mix: str = "default") -> dict[
     agency_phones = _agencies(board, n_agencies)
     scam_rows = n_schemes * (7 if hard else 11) + n_lone * 2
     _legit(board, max(rows - len(board.postings) - scam_rows, rows // 2))
+    board.impersonable = [c for c in board.companies.values() if "人力资源" not in c.name]
     fates = ("new", "absent", "deregistered", "mixed", "impersonated")
     subjects = [_scheme(board, i, fates[i % len(fates)]) for i in range(n_schemes)]
     subjects += [_lone_employer(board) for _ in range(n_lone)]

@@ -1,6 +1,7 @@
 -- Each posting against the business registry (工商登记) and its title's market pay. The
 -- registry finding: the company is absent, deregistered or revoked, registered only days before
--- this posting (空壳公司), registered, or unknown (no registry given).
+-- this posting (空壳公司), registered, or unknown (no registry given). Stored in seq order so
+-- the linking step can read it in ranges.
 -- The company is known by the USCC the posting gives, else the registered name's USCC, else
 -- its normalised name; a posting naming a registered staffing agency ("由…人力资源…公司受托招聘")
 -- or posted by one is marked, because one agency phone behind many client companies is lawful.
@@ -77,3 +78,4 @@ LEFT JOIN by_uscc AS u ON u.uscc = p.uscc
 LEFT JOIN by_name AS n ON n.company_norm = p.company_norm
 LEFT JOIN by_name AS a ON a.company_norm = p.agency_named AND p.agency_named <> ''
 LEFT JOIN title_market AS m ON m.title_norm = p.title_norm
+ORDER BY p.seq

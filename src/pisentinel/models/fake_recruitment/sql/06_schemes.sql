@@ -3,7 +3,7 @@
 --   2  asks for PI the job does not need          2  asks for fees or deposits
 --   2  刷单 / 打字 lures                           1  pay ≥ {{ pay_ratio }}× the title's median
 --   1  moves job seekers to personal WeChat / QQ
---   2  one contact behind ≥ {{ min_companies_per_contact }} company names (not an agency)
+--   2  one contact behind ≥ {{ min_companies_per_contact }} company names (not an agency's)
 --   1  one near-duplicate text under ≥ {{ template_companies }} company names (not an agency)
 --   2  companies absent from the registry or deregistered; 1 if only newly registered
 -- A content indicator counts when ≥ {{ signal_share }} of the scheme's postings carry it.
@@ -53,7 +53,7 @@ companies AS (
 ),
 principal AS (
     SELECT scheme, contact_type, contact_value, companies AS contact_companies,
-           postings AS contact_postings
+           postings AS contact_postings, agency_postings AS contact_agency_postings
     FROM scheme_contacts
     WHERE contact_rank = 1
 ),
@@ -74,7 +74,8 @@ scored AS (
         CASE WHEN a.n_private_im >= {{ signal_share }} * a.postings THEN 1 ELSE 0 END
             AS pts_private_im,
         CASE WHEN coalesce(t.contact_companies, 0) >= {{ min_companies_per_contact }}
-                  AND a.n_agency < 0.5 * a.postings THEN 2 ELSE 0 END AS pts_contact,
+                  AND t.contact_agency_postings < 0.5 * t.contact_postings
+             THEN 2 ELSE 0 END AS pts_contact,
         CASE WHEN a.template_companies >= {{ template_companies }}
                   AND a.n_agency < 0.5 * a.postings THEN 1 ELSE 0 END AS pts_template,
         CASE
