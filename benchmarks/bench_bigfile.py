@@ -101,7 +101,8 @@ def run_cli(src: Path, out: Path, workers: int) -> tuple[float, int, int, float,
     """(seconds, peak RSS bytes, exit code, max load, mean load) of one CLI scan."""
     cli = Path(sys.executable).with_name("pisentinel")
     cmd = [str(cli) if cli.exists() else sys.executable, *([] if cli.exists() else
-           ["-m", "pisentinel.cli"]), "scan", str(src), "-o", str(out), "-j", str(workers)]
+           ["-m", "pisentinel.cli"]), "scan", str(src), "-o", str(out), "-j", str(workers),
+           "--ner", os.environ.get("PISENTINEL_BENCH_NER", "off")]
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd)
     proc = psutil.Process(child.pid)

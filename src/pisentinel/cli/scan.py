@@ -44,11 +44,12 @@ def print_summary(stats: ScanStats) -> None:
 
 
 def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
-             types: list[str] | None, min_score: float, reveal: bool, workers: int) -> ScanStats:
+             types: list[str] | None, min_score: float, reveal: bool, workers: int,
+             ner: str = "near") -> ScanStats:
     if output is not None and output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise fail(t("bad_output", suffix=output.suffix or "''"))
     try:
-        scanner = Scanner(types=types, min_score=min_score)
+        scanner = Scanner(types=types, min_score=min_score, ner=ner)
     except ValueError:
         unknown = sorted(set(types or ()) - set(pi_types()))
         raise fail(t("bad_types", types=", ".join(unknown))) from None
@@ -100,12 +101,17 @@ def register(app: typer.Typer) -> None:
             False, "--reveal", help="在结果中写入原始值（记入审计日志）/ raw values (audited)."),
         workers: int = typer.Option(1, "--workers", "-j", min=1,
                                     help="并行进程数 / worker processes."),
+        ner: str = typer.Option(
+            "near", "--ner", help="姓名/地址模型：near 仅在其他个人信息附近（默认）、full 全文、off 仅规则 / "
+            "trained name-address model: near other PI (default), full text, or off (rules only)."),
         fail_on_findings: bool = typer.Option(
             False, "--fail-on-findings", help="发现个人信息时以 1 退出 / exit 1 if PI found."),
     ) -> None:
         with user_errors():
+            if ner not in ("off", "near", "full"):
+                raise fail("--ner 只能是 off、near 或 full / --ner must be off, near or full")
             stats = run_scan(paths, output, split_list(columns), split_list(types), min_score,
-                             reveal, workers)
+                             reveal, workers, ner)
         print_summary(stats)
         if output is not None:
             console.print(t("wrote", path=output))

@@ -34,9 +34,9 @@ class ScanStats:
 _worker_scanner: Scanner | None = None
 
 
-def _init_worker(types: frozenset[str] | None, min_score: float) -> None:
+def _init_worker(types: frozenset[str] | None, min_score: float, ner: str) -> None:
     global _worker_scanner
-    _worker_scanner = Scanner(types=types, min_score=min_score)
+    _worker_scanner = Scanner(types=types, min_score=min_score, ner=ner)
 
 
 def _scan_in_worker(batch: pa.RecordBatch, columns: list[str] | None,
@@ -104,7 +104,7 @@ def scan_files(
             consume(tb, scanner.scan_batch(tb.batch, cols, include_raw=include_raw))
     else:
         with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(scanner.types, scanner.min_score)) as pool:
+                                 initargs=(scanner.types, scanner.min_score, scanner.ner)) as pool:
             pending: list[tuple[TextBatch, Future[pa.RecordBatch]]] = []
             for tb in batches():
                 pending.append((tb, pool.submit(_scan_in_worker, tb.batch, cols, include_raw)))
