@@ -1,5 +1,7 @@
 """Engine layer: read sources into Arrow batches and write result tables safely."""
 
+from pisentinel.engine.factory import open_engine
+from pisentinel.engine.mapping import MappingError, resolve_mapping
 from pisentinel.engine.sinks import (
     EXIT_OUTPUT,
     SinkError,
@@ -26,6 +28,7 @@ __all__ = [
     "EXIT_OUTPUT",
     "EXIT_UNREADABLE",
     "EXIT_USAGE",
+    "MappingError",
     "SinkError",
     "SourceError",
     "TableSink",
@@ -34,6 +37,8 @@ __all__ = [
     "atomic_write_text",
     "detect_encoding",
     "discover_sources",
+    "open_engine",
     "read_batches",
     "read_sample",
+    "resolve_mapping",
 ]
