@@ -222,3 +222,34 @@ reveal_values = sa.Table(
     sa.Column("run_id", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# --- public tips and cross-region collaboration (migration 0003_tips) ---------------------
+
+tips = sa.Table(
+    "tips", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("receipt_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("lead_id", sa.Integer(), sa.ForeignKey("leads.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("scenario", sa.String(32), nullable=False),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_token", sa.String(128), nullable=False, index=True),
+    sa.Column("contact_ciphertext", sa.Text()),
+    sa.Column("attachments", sa.JSON(), nullable=False),
+    sa.Column("additions", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+federation_imports = sa.Table(
+    "federation_imports", metadata,
+    sa.Column("bundle_id", sa.String(64), primary_key=True),
+    sa.Column("sender", sa.String(128), nullable=False),
+    sa.Column("sender_key", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("bundle_created_at", UTCDateTime(), nullable=False),
+    sa.Column("imported_at", UTCDateTime(), nullable=False),
+    sa.Column("leads", sa.Integer(), nullable=False),
+    sa.Column("inserted", sa.Integer(), nullable=False),
+    sa.Column("updated", sa.Integer(), nullable=False),
+)

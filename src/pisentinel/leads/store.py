@@ -49,11 +49,13 @@ from pisentinel.leads.severity import (
 
 __all__ = [
     "AuditEntry",
+    "BundleImport",
     "LeadPage",
     "LeadStore",
     "LinkedLead",
     "RawIdentifier",
     "Run",
+    "TipRecord",
     "UnknownLead",
     "UnmaskedIdentifierError",
     "UpsertResult",
@@ -210,6 +212,48 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _check_leads(batch: Sequence[Lead]) -> None:
+    known_provisions = provisions()
+    for lead in batch:
+        _guard(lead.text_fields(), f"线索/lead {lead.model}:{lead.kind}")
+        unknown = [p for p in lead.provisions if p not in known_provisions]
+        if unknown:
+            raise ValueError(f"lead {lead.model}:{lead.kind} cites unknown provision ids "
+                             f"{unknown}; see knowledge/data/provisions.yaml")
+
+
+@dataclass(frozen=True)
+class TipRecord:
+    """The intake record of a public tip beside its lead: never the receipt code or the
+    reporter's contact in clear (the code's SHA-256, the contact sealed)."""
+
+    id: int
+    lead_id: int
+    scenario: str
+    subject_type: str
+    subject_token: str
+    contact_ciphertext: str | None
+    attachments: list[dict[str, Any]]
+    additions: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class BundleImport:
+    """One signed lead bundle imported from another region (its leads' first run is run_id)."""
+
+    bundle_id: str
+    sender: str
+    sender_key: str
+    run_id: str
+    bundle_created_at: datetime
+    imported_at: datetime
+    leads: int
+    inserted: int
+    updated: int
+
+
 def _evidence_key(ev: Evidence) -> str:
     raw = "\x1f".join(str(p) for p in ev.key).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()[:40]
@@ -311,13 +355,7 @@ class LeadStore:
         same leads, evidence and tokens.
         """
         batch = list(leads)
-        known_provisions = provisions()
-        for lead in batch:
-            _guard(lead.text_fields(), f"线索/lead {lead.model}:{lead.kind}")
-            unknown = [p for p in lead.provisions if p not in known_provisions]
-            if unknown:
-                raise ValueError(f"lead {lead.model}:{lead.kind} cites unknown provision ids "
-                                 f"{unknown}; see knowledge/data/provisions.yaml")
+        _check_leads(batch)
         inserted: list[int] = []
         updated: list[int] = []
         now = _now()
@@ -489,6 +527,134 @@ class LeadStore:
                                 .order_by(t.leads.c.id)).mappings().all() if shared else []
         return [LinkedLead(_lead_from_row(r), tuple(shared[r["id"]])) for r in rows]
 
+    # --- public tips and cross-region bundles (migration 0003_tips) -------------------------
+
+    def add_tip(self, run_id: str, lead: Lead, *, receipt_hash: str, scenario: str,
+                subject_token: str, contact_ciphertext: str | None,
+                attachments: Sequence[Mapping[str, Any]]) -> TipRecord:
+        """Store a public tip: its lead (checked like any other) and its intake record, in one
+        transaction, so there is never a tip without its lead or a lead without its tip.
+        ``subject_token`` is the token of the subject the reporter named (the app, company or
+        phone), by which tips about one subject are counted."""
+        _check_leads([lead])
+        now = _now()
+        with self._write() as conn:
+            known = self._known(conn, {lead.fingerprint})
+            lead_id, _ = self._upsert_one(conn, run_id, lead, now, known)
+            tip_id = conn.execute(t.tips.insert().values(
+                receipt_hash=receipt_hash, lead_id=lead_id, scenario=scenario,
+                subject_type=lead.subject.type, subject_token=subject_token,
+                contact_ciphertext=contact_ciphertext,
+                attachments=[dict(a) for a in attachments], additions=0, created_at=now,
+                updated_at=now).returning(t.tips.c.id)).scalar_one()
+        found = self.tip(tip_id=tip_id)
+        assert found is not None
+        return found
+
+    def add_to_tip(self, tip_id: int, run_id: str, lead: Lead,
+                   attachments: Sequence[Mapping[str, Any]]) -> None:
+        """A reporter's follow-up: the tip's lead refreshed with the new evidence (``lead`` is the
+        stored lead with the added evidence) and the tip's additions and files updated."""
+        _check_leads([lead])
+        now = _now()
+        with self._write() as conn:
+            row = conn.execute(sa.select(t.tips).where(t.tips.c.id == tip_id)).mappings().first()
+            if row is None:
+                raise KeyError(f"unknown tip {tip_id}")
+            known = self._known(conn, {lead.fingerprint})
+            if lead.fingerprint not in known or known[lead.fingerprint].id != row["lead_id"]:
+                raise ValueError(f"lead does not belong to tip {tip_id}")
+            self._upsert_one(conn, run_id, lead, now, known)
+            conn.execute(t.tips.update().where(t.tips.c.id == tip_id).values(
+                additions=row["additions"] + 1, updated_at=now,
+                attachments=[*row["attachments"], *(dict(a) for a in attachments)]))
+
+    def tip(self, *, tip_id: int | None = None, receipt_hash: str | None = None
+            ) -> TipRecord | None:
+        """A tip by id or by the SHA-256 of its receipt code."""
+        if (tip_id is None) == (receipt_hash is None):
+            raise ValueError("give exactly one of tip_id and receipt_hash")
+        cond = t.tips.c.id == tip_id if tip_id is not None else (
+            t.tips.c.receipt_hash == receipt_hash)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.tips).where(cond)).mappings().first()
+        return None if row is None else _tip_from_row(row)
+
+    def tips(self, *, limit: int = 50, offset: int = 0) -> list[TipRecord]:
+        """Tips, newest first."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.tips).order_by(t.tips.c.id.desc())
+                                .limit(limit).offset(offset)).mappings().all()
+        return [_tip_from_row(r) for r in rows]
+
+    def add_token_aliases(self, aliases: Iterable[tuple[str, str]], role: str) -> int:
+        """For each ``(token, alias)``, give every lead holding ``token`` the token ``alias``
+        too (with ``role``), so :meth:`linked_leads` links them to leads holding the alias —
+        e.g. a cross-region link token agreed by private set intersection. Returns the number
+        of (lead, alias) pairs added; existing pairs are kept as they are."""
+        by_token: dict[str, set[str]] = {}
+        for token, alias in aliases:
+            by_token.setdefault(token, set()).add(alias)
+        if not by_token:
+            return 0
+        added = 0
+        with self._write() as conn:
+            tokens = sorted(by_token)
+            holders: list[tuple[int, str]] = []
+            for i in range(0, len(tokens), 500):
+                holders += [(int(r[0]), str(r[1])) for r in conn.execute(
+                    sa.select(t.lead_tokens.c.lead_id, t.lead_tokens.c.token)
+                    .where(t.lead_tokens.c.token.in_(tokens[i:i + 500])))]
+            wanted = {(lead_id, alias) for lead_id, token in holders
+                      for alias in by_token[token]}
+            lead_ids = sorted({lead_id for lead_id, _ in wanted})
+            have: set[tuple[int, str]] = set()
+            for i in range(0, len(lead_ids), 500):
+                have |= {(int(r[0]), str(r[1])) for r in conn.execute(
+                    sa.select(t.lead_tokens.c.lead_id, t.lead_tokens.c.token)
+                    .where(t.lead_tokens.c.lead_id.in_(lead_ids[i:i + 500])))}
+            rows = [dict(lead_id=lead_id, token=alias, role=role)
+                    for lead_id, alias in sorted(wanted - have)]
+            if rows:
+                conn.execute(t.lead_tokens.insert(), rows)
+                added = len(rows)
+        return added
+
+    def import_leads(self, run_id: str, leads: Iterable[Lead], *, bundle_id: str, sender: str,
+                     sender_key: str, bundle_created_at: datetime) -> BundleImport:
+        """Upsert leads received in a verified bundle and log the import, in one transaction.
+
+        A bundle already imported is not imported again (the earlier log entry is returned):
+        leads are deduplicated by fingerprint either way, but a replay should not move them."""
+        batch = list(leads)
+        _check_leads(batch)
+        now = _now()
+        with self._write() as conn:
+            prior = conn.execute(sa.select(t.federation_imports).where(
+                t.federation_imports.c.bundle_id == bundle_id)).mappings().first()
+            if prior is not None:
+                return BundleImport(**dict(prior))
+            if conn.execute(sa.select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is None:
+                raise KeyError(f"unknown run {run_id!r}; call start_run first")
+            known = self._known(conn, {lead.fingerprint for lead in batch})
+            inserted = updated = 0
+            for lead in batch:
+                _, is_new = self._upsert_one(conn, run_id, lead, now, known)
+                inserted += is_new
+                updated += not is_new
+            record = BundleImport(bundle_id, sender, sender_key, run_id, bundle_created_at, now,
+                                  len(batch), inserted, updated)
+            conn.execute(t.federation_imports.insert().values(**record.__dict__))
+        return record
+
+    def bundle_imports(self) -> list[BundleImport]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.federation_imports)
+                                .order_by(t.federation_imports.c.imported_at)).mappings().all()
+        return [BundleImport(**dict(r)) for r in rows]
+
     # --- workflow --------------------------------------------------------------------------
 
     def set_status(self, lead_id: int, new: LeadStatus | str, by: str,
@@ -605,6 +771,14 @@ def _lead_from_row(row: sa.RowMapping, *, evidence: tuple[Evidence, ...] = (),
         updated_at=row["updated_at"], first_run=row["first_run_id"],
         last_run=row["last_run_id"], comments=comments,
     )
+
+
+def _tip_from_row(row: sa.RowMapping) -> TipRecord:
+    return TipRecord(id=row["id"], lead_id=row["lead_id"], scenario=row["scenario"],
+                     subject_type=row["subject_type"], subject_token=row["subject_token"],
+                     contact_ciphertext=row["contact_ciphertext"],
+                     attachments=list(row["attachments"]), additions=row["additions"],
+                     created_at=row["created_at"], updated_at=row["updated_at"])
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
