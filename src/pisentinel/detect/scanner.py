@@ -117,7 +117,8 @@ class Scanner:
 
     def _with_model(self, ctxs: list[ScanContext]) -> None:
         """Add the trained model's names and addresses, one batch for all texts."""
-        if self.ner == "off":
+        if self.ner == "off" or (self.types is not None
+                                 and not self.types & {"PERSON_NAME", "ADDRESS"}):
             return
         for ctx, cands in zip(ctxs, ner_candidates(ctxs, self.ner), strict=True):
             kept = []
