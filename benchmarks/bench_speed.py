@@ -216,30 +216,24 @@ def time_texts(name: str, scan: Callable[[str], list[Span]], texts: list[str], n
     return Run(name, _mb(texts), w1 - w0, c1 - c0, n, os.getloadavg()[0], note)
 
 
-def _batch_scanner() -> tuple[Callable[[pa.RecordBatch], pa.RecordBatch], str]:
-    """`scan_batch`, or — while `pisentinel.protect.mask_value` has not landed — the same scanner
-    with a stand-in mask that stars the value out."""
-    from pisentinel.detect import default_scanner, scan_batch
+def _batch_scanner(ner: str) -> tuple[Callable[[pa.RecordBatch], pa.RecordBatch], str]:
+    """`Scanner.scan_batch` with the trained name/address model `ner` (off = the pattern tier)."""
+    from pisentinel.detect import Scanner
 
-    probe = pa.record_batch({"text": pa.array(["手机13800000000"], pa.string())})
-    try:
-        scan_batch(probe)
-        return scan_batch, ""
-    except ImportError:
-        scanner = default_scanner()
-        return (lambda b: scanner.scan_batch(b, mask=lambda _t, v: "*" * len(v)),
-                "; stand-in mask (pisentinel.protect.mask_value not yet available)")
+    scanner = Scanner(ner=ner)
+    return scanner.scan_batch, f"; name/address model: {ner}"
 
 
-def time_batches(texts: list[str], batch_rows: int) -> Run:
-    scan_batch, caveat = _batch_scanner()
+def time_batches(texts: list[str], batch_rows: int, ner: str = "off") -> Run:
+    scan_batch, caveat = _batch_scanner(ner)
     batches = [pa.record_batch({"text": pa.array(texts[i : i + batch_rows], pa.string())})
                for i in range(0, len(texts), batch_rows)]
     scan_batch(batches[0].slice(0, 10))
     w0, c0 = time.perf_counter(), time.process_time()
     n = sum(scan_batch(b).num_rows for b in batches)
     w1, c1 = time.perf_counter(), time.process_time()
-    return Run("pisentinel scan_batch", _mb(texts), w1 - w0, c1 - c0, n, os.getloadavg()[0],
+    label = "pisentinel scan_batch" + (" (pattern tier)" if ner == "off" else f" (ner {ner})")
+    return Run(label, _mb(texts), w1 - w0, c1 - c0, n, os.getloadavg()[0],
                f"Arrow batches of {batch_rows:,} rows{caveat}")
 
 
@@ -305,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     if "batch" not in args.skip:
         runs.append(time_batches(texts, args.batch_rows))
+        runs.append(time_batches(texts, args.batch_rows, ner="near"))
         print(runs[-1], file=sys.stderr)
     for key in ("pisentinel", "re", "jionlp"):
         if key in args.skip:
