@@ -182,3 +182,10 @@ def test_rows_glued_in_one_buffer_are_each_prefiltered() -> None:
     arr = pa.array(["13912345678", "15012345678", "x", "18612345678"])
     rows = sorted(r for r, f in Scanner().scan_array(arr) if f.type == "PHONE_NUMBER")
     assert rows == [0, 1, 3]
+
+
+def test_order_number_columns_are_not_phones() -> None:
+    batch = pa.record_batch({"订单号": pa.array(["13812345678", "订单13912345678"]),
+                             "备注": pa.array(["13812345678", "无"])})
+    rows = Scanner().scan_batch(batch, mask=lambda t, v: "*").to_pylist()
+    assert [(r["column"], r["type"]) for r in rows] == [("备注", "PHONE_NUMBER")]

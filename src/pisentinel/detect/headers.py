@@ -38,6 +38,14 @@ def header_type(header: str) -> str | None:
     return None
 
 
+@cache
+def header_says_not_pi(header: str) -> bool:
+    """Headers such as 订单号 or 快递单号: a number in this column is a transaction's, whatever
+    its shape, unless the cell itself labels it otherwise."""
+    h = header.strip().lower()
+    return any(w.lower() in h for w in _headers()[1])
+
+
 def looks_like_name(value: str) -> bool:
     if not _HAN_NAME.match(value):
         return False

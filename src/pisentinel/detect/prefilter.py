@@ -7,6 +7,7 @@ since the prefilter only ever widens what the exact recognizers look at."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 from typing import Any
@@ -114,6 +115,8 @@ class Prefilter:
         self.family_of = np.array(fams, dtype=np.int64)
         self.engine = "hyperscan" if (use_hyperscan and hyperscan is not None) else "re"
         self._db: Any = None
+        self._re: list[tuple[int, re.Pattern[str]]] | None = None
+        self._single_db: Any = None
         if self.engine == "hyperscan":
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             db.compile(
@@ -124,11 +127,7 @@ class Prefilter:
             self._db = db
             self._scratch: Any = None
         else:
-            groups: dict[int, list[str]] = {}
-            for e, f in zip(exprs, fams, strict=True):
-                groups.setdefault(f, []).append(e)
-            self._re = [(f, re.compile("|".join(f"(?:{e})" for e in es)))
-                        for f, es in groups.items()]
+            self._re = _re_groups(exprs, fams)
 
     def families_for_buffer(self, data: bytes, offsets: np.ndarray) -> np.ndarray:
         """Family bits for each of the len(offsets)-1 UTF-8 strings packed in `data`
@@ -145,26 +144,79 @@ class Prefilter:
         ids: list[int] = []
         ends: list[int] = []
         append_id, append_end = ids.append, ends.append
+        bounds = [int(o) for o in offsets]
+        hot: list[int] = []
+        pos, stop = bounds[0], bounds[-1]
+        while pos < stop:
+            # Matches of one row are counted; a row that keeps matching (a long digit run
+            # reports at every position) stops the scan, is scanned alone by a database that
+            # reports each pattern once, and the scan resumes at the next row.
+            row_end, count = -1, 0
 
-        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            append_id(pid)
-            append_end(to)
+            def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object,
+                         shift: int = pos) -> bool:
+                nonlocal row_end, count
+                end = to + shift
+                append_id(pid)
+                append_end(end)
+                if end <= row_end:
+                    count += 1
+                    return count >= _MAX_MATCHES_PER_ROW
+                row_end, count = bounds[bisect.bisect_right(bounds, end - 1)], 1
+                return False
 
-        base = int(offsets[0])
-        self._db.scan(data[base : int(offsets[-1])], match_event_handler=on_match)
-        if not ids:
-            return out
-        rows = np.searchsorted(offsets, np.asarray(ends, dtype=np.int64) + base - 1,
-                               side="right") - 1
-        np.bitwise_or.at(out, np.clip(rows, 0, n - 1), self.family_of[np.asarray(ids)])
+            try:
+                self._db.scan(data[pos:stop], match_event_handler=on_match)
+                break
+            except hyperscan.ScanTerminated:
+                hot.append(bisect.bisect_right(bounds, row_end - 1) - 1)
+                pos = row_end
+        if ids:
+            rows = np.searchsorted(offsets, np.asarray(ends, dtype=np.int64) - 1,
+                                   side="right") - 1
+            np.bitwise_or.at(out, np.clip(rows, 0, n - 1), self.family_of[np.asarray(ids)])
+        for i in hot:
+            out[i] = self._families_single_match(data[bounds[i] : bounds[i + 1]])
         return out
 
-    def families_for_text(self, text: str) -> int:
-        if self.engine == "hyperscan":
-            data = text.encode("utf-8")
-            return int(self.families_for_buffer(data, np.array([0, len(data)]))[0])
+    def _families_single_match(self, row: bytes) -> int:
+        if self._single_db is None:
+            exprs, _fams = _all_patterns()
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=[_hs_expr(e) for e in exprs], ids=list(range(len(exprs))),
+                       flags=[hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH]
+                       * len(exprs))
+            self._single_db = db
+        bits = 0
+
+        def on_match(pid: int, _from: int, _to: int, _flags: int, _ctx: object) -> None:
+            nonlocal bits
+            bits |= int(self.family_of[pid])
+
+        self._single_db.scan(row, match_event_handler=on_match)
+        return bits
+
+    def _families_by_re(self, text: str) -> int:
+        if self._re is None:
+            self._re = _re_groups(*_all_patterns())
         bits = 0
         for fam, rx in self._re:
             if rx.search(text):
                 bits |= fam
         return bits
+
+    def families_for_text(self, text: str) -> int:
+        if self.engine == "hyperscan":
+            data = text.encode("utf-8")
+            return int(self.families_for_buffer(data, np.array([0, len(data)]))[0])
+        return self._families_by_re(text)
+
+
+_MAX_MATCHES_PER_ROW = 512
+
+
+def _re_groups(exprs: list[str], fams: list[int]) -> list[tuple[int, re.Pattern[str]]]:
+    groups: dict[int, list[str]] = {}
+    for e, f in zip(exprs, fams, strict=True):
+        groups.setdefault(f, []).append(e)
+    return [(f, re.compile("|".join(f"(?:{e})" for e in es))) for f, es in groups.items()]

@@ -14,7 +14,12 @@ import pyarrow as pa
 from pisentinel.detect import families as F
 from pisentinel.detect.context import score_candidate
 from pisentinel.detect.finding import Explanation, Finding
-from pisentinel.detect.headers import header_type, looks_like_address, looks_like_name
+from pisentinel.detect.headers import (
+    header_says_not_pi,
+    header_type,
+    looks_like_address,
+    looks_like_name,
+)
 from pisentinel.detect.normalize import normalize
 from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
@@ -24,6 +29,8 @@ from pisentinel.knowledge import pi_types
 DEFAULT_MIN_SCORE = 0.5
 _NON_EXCLUSIVE = frozenset({"WHEREABOUTS"})
 _CELL_TYPES = frozenset({"PERSON_NAME", "ADDRESS"})
+_NUMBER_TYPES = frozenset({"PHONE_NUMBER", "BANK_CARD", "QQ_NUMBER", "USCC", "PASSPORT",
+                           "HK_MACAO_PERMIT", "TAIWAN_PERMIT"})
 
 FINDINGS_SCHEMA = pa.schema([
     ("row", pa.int64()),
@@ -183,6 +190,8 @@ class Scanner:
             found = self._scan_many([texts[k] for k in keep], [int(fams[rows[k]]) for k in keep])
             for k, findings in zip(keep, found, strict=True):
                 out.extend((int(rows[k]), f) for f in findings)
+        if header and header_says_not_pi(header):
+            out = [(r, f) for r, f in out if f.type not in _NUMBER_TYPES or f.explanation.cues]
         hint = header_type(header) if header else None
         if hint in _CELL_TYPES and (self.types is None or hint in self.types):
             out.extend(self._cell_findings(arr, hint, {r for r, _ in out}))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
-from pisentinel.detect.validators import luhn_ok, region_ok
+from pisentinel.detect.validators import id18_checksum_ok, luhn_ok, region_ok
 
 
 def issuer_score(digits: str) -> tuple[str, float]:
@@ -29,7 +29,7 @@ def id_shaped(digits: str) -> bool:
     """18 characters with a real region and a birth year: an ID number written wrong (bad check
     digit, impossible day), not a card or a company code."""
     return (len(digits) == 18 and digits[:14].isdigit() and region_ok(digits[:6])
-            and 1900 <= int(digits[6:10]) <= 2030)
+            and (1900 <= int(digits[6:10]) <= 2099 or id18_checksum_ok(digits)))
 
 
 class BankCardRecognizer(Recognizer):
