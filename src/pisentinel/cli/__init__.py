@@ -34,9 +34,20 @@ def _root(
 
 
 def _register() -> None:
-    from pisentinel.cli import demo, models_cmd, profile, redact, report, scan, types_cmd
+    from pisentinel.cli import (
+        demo,
+        federation_cmd,
+        models_cmd,
+        profile,
+        redact,
+        report,
+        scan,
+        serve,
+        types_cmd,
+    )
 
-    for module in (scan, redact, profile, types_cmd, models_cmd, report, demo):
+    for module in (scan, redact, profile, types_cmd, models_cmd, report, serve, federation_cmd,
+                   demo):
         module.register(app)
 
 
