@@ -13,6 +13,9 @@
 # Web console tests:
 #   chromium            the browser Playwright drives (executable_path=/usr/bin/chromium; Playwright's
 #                       own browser download is never used)
+# parking_app model (tests and synthetic apps build real APKs):
+#   aapt                compiles AndroidManifest.xml into the binary form inside an APK
+#   libsmali-java       smali assembler, for tests that assemble dex files the Android way
 # Spark engine:
 #   default-jre-headless  only when no `java` is on the PATH already
 #
@@ -32,6 +35,8 @@ PACKAGES=(
     libharfbuzz-subset0
     poppler-utils
     chromium
+    aapt
+    libsmali-java
 )
 if ! command -v java >/dev/null 2>&1; then
     PACKAGES+=(default-jre-headless)
