@@ -243,3 +243,15 @@ def test_spark_gives_the_same_leads(tmp_path: Path) -> None:
     assert duck.leads
     assert {lead.fingerprint: dict(lead.counts) for lead in duck.leads} == {
         lead.fingerprint: dict(lead.counts) for lead in spark.leads}
+
+
+def test_shipped_topic_model_backs_the_lexicon() -> None:
+    from pisentinel.models.parking_app.topics import topic_model
+
+    model = topic_model()
+    assert model is not None and {"retention", "rights", "contact"} <= set(model.topics)
+    assert "retention" in model.topics_of("您的个人信息将保存至账户注销后六个月，超出期限后我们将予以删除。")
+    # worded without the lexicon's phrases, the retention item is still found
+    text = POLICY + "\n您的个人信息将保存至账户注销后六个月，超出期限后我们将予以删除。"
+    assert "retention" not in analyse_policy(text, model=None).art17
+    assert "retention" in analyse_policy(text).art17

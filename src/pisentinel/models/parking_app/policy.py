@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from pisentinel.models.parking_app.knowledge import Sdk, lexicon, sdks
 
@@ -27,6 +28,7 @@ _PHONE = re.compile(r"(?<!\d)(?:400[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|
 _ADDRESS = re.compile(r"(?:省|市)[\u4e00-\u9fff\d]{1,20}(?:区|县)[\u4e00-\u9fff\d]{1,30}(?:号|室|楼)")
 
 
+_RIGHT_VERBS = re.compile(r"查阅|复制|更正|补充|删除|撤回|注销|副本|访问您的个人信息")
 _SDK_LINE = ("提供方", "sdk", "第三方", "合作方")
 
 
@@ -167,7 +169,16 @@ def _vendor_named(folded: str, sdk: Sdk) -> bool:
     return _fold(sdk.vendor_zh) in folded
 
 
-def analyse_policy(text: str, source: str = "") -> PolicyFacts:
+_MODEL_ITEMS = {"retention": "retention", "rights": "rights", "contact": "contact"}
+_SHIPPED = object()
+
+
+def analyse_policy(text: str, source: str = "", model: Any = _SHIPPED) -> PolicyFacts:
+    """The facts of one policy. `model` is the sentence-topic classifier that backs the lexicon
+    for the retention, rights and contact items (default: the shipped one; None: lexicon only)."""
+    from pisentinel.models.parking_app.topics import topic_model
+
+    clf = topic_model() if model is _SHIPPED else model
     sents = sentences(text)
     facts = PolicyFacts(source, sents)
     verbs, negs = _phrases("collect_verbs"), _phrases("negations")
@@ -222,6 +233,16 @@ def analyse_policy(text: str, source: str = "") -> PolicyFacts:
             else:
                 hit = _has(folded, phrases)
             if hit:
+                note(facts.art17, item, i)
+        if clf is not None:
+            for topic in clf.topics_of(sent) & set(_MODEL_ITEMS):
+                item = _MODEL_ITEMS[topic]
+                if item == "contact" and not (_EMAIL.search(sent) or _PHONE.search(sent)
+                                              or _ADDRESS.search(sent)):
+                    continue
+                # CAPP's "数据、权限管理" includes refusing a permission; Art. 17 means PI rights
+                if item == "rights" and not _RIGHT_VERBS.search(sent):
+                    continue
                 note(facts.art17, item, i)
     whole = "\n".join(folded_all)
     # a provider's name alone, in a sentence naming no SDK, may stand for one of its SDKs
