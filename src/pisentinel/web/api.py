@@ -20,7 +20,7 @@ from pisentinel.leads.model import check_transition
 from pisentinel.models import UnknownModel, available_models, get_model
 from pisentinel.web.accounts import Principal, TokenInfo, User
 from pisentinel.web.errors import ApiError, forbidden
-from pisentinel.web.queries import LeadFilter, dashboard, lead_graph, list_leads
+from pisentinel.web.queries import LeadFilter, case_file, dashboard, lead_graph, list_leads
 from pisentinel.web.roles import Role
 from pisentinel.web.security import SESSION_COOKIE, require, services
 from pisentinel.web.services import Services
@@ -362,10 +362,7 @@ def lead_or_404(svc: Services, lead_id: int) -> Any:
 
 
 def lead_case(svc: Services, lead_id: int, lang: str) -> dict[str, Any]:
-    from pisentinel.leads.reports import lead_context
-
-    lead_or_404(svc, lead_id)
-    return lead_context(svc.store, lead_id, lang=lang)
+    return dict(case_file(svc.store, lead_or_404(svc, lead_id), lang))
 
 
 @router.get("/leads/{lead_id}", tags=["leads"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,7 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pisentinel import __version__
 from pisentinel.web.errors import ApiError, error_body
@@ -90,24 +92,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return JSONResponse(error_body("internal", "服务器内部错误", "internal server error"),
                             status_code=500)
 
-    @app.middleware("http")
-    async def headers_and_access_log(request: Request,
-                                     call_next: Callable[[Request], Awaitable[Response]]
-                                     ) -> Response:
-        t0 = time.perf_counter()
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        route = request.scope.get("route")
-        # Route templates (/api/v1/leads/{lead_id}), never query strings: they may hold PI.
-        log.info("%s %s %s %.1fms", request.method, getattr(route, "path", "-"),
-                 response.status_code, (time.perf_counter() - t0) * 1000)
-        return response
-
     from pisentinel.web.api import router as api_router
     from pisentinel.web.console import router as console_router
 
@@ -120,4 +104,44 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(console_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(HeadersAndAccessLog)
     return app
+
+
+class HeadersAndAccessLog:
+    """Security headers on every response, and one log line per request with the route
+    template (``/api/v1/leads/{lead_id}``), never the query string: it may hold PI. A plain
+    ASGI middleware (cheaper than ``BaseHTTPMiddleware``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        static = scope["path"].startswith("/static/")
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
+                headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            if not static:
+                route = scope.get("route")
+                log.info("%s %s %s %.1fms", scope["method"], getattr(route, "path", "-"),
+                         status, (time.perf_counter() - t0) * 1000)

@@ -17,13 +17,14 @@ from fastapi.templating import Jinja2Templates
 
 from pisentinel.leads import LeadStatus, SeverityLevel
 from pisentinel.leads.model import TRANSITIONS
+from pisentinel.leads.reports.context import lead_number
 from pisentinel.models import available_models
 from pisentinel.web import api
 from pisentinel.web.accounts import Principal
 from pisentinel.web.app import HERE
 from pisentinel.web.errors import ApiError
 from pisentinel.web.i18n import LANGS, STRINGS, text
-from pisentinel.web.queries import LeadFilter, dashboard, lead_graph, list_leads
+from pisentinel.web.queries import LeadFilter, case_file, dashboard, lead_graph, list_leads
 from pisentinel.web.roles import Role
 from pisentinel.web.security import (
     LANG_COOKIE,
@@ -39,6 +40,7 @@ __all__ = ["error_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.auto_reload = False  # templates ship with the package; no stat() per render
 PRELOGIN_COOKIE = "pis_prelogin"
 PAGE = 25
 
@@ -75,7 +77,7 @@ def render(request: Request, template: str, who: Principal | None, status: int =
     base = {"request": request, "lang": lang, "t": t, "who": who,
             "csrf": who.csrf_token if who else "", "Role": Role,
             "can": (lambda role: who is not None and who.role.at_least(role)),
-            "model_title": lambda n: model_title(n, lang),
+            "model_title": lambda n: model_title(n, lang), "number": lead_number,
             "count_label": lambda k: text(f"count_{k}", lang) if f"count_{k}" in STRINGS
             else k.replace("_", " "),
             "severity_label": lambda v: (SeverityLevel(v).label_en.split(" (")[0] if lang == "en"
@@ -224,10 +226,10 @@ def _timeline(case: dict[str, Any]) -> list[dict[str, str]]:
 def lead_page(request: Request, lead_id: api.LeadId, who: Annotated[Principal, Depends(viewer)],
               svc: Annotated[Services, Depends(services)]) -> Response:
     lang = lang_of(request)
-    case = api.lead_case(svc, lead_id, lang)
-    lead = svc.store.get(lead_id)
+    lead = api.lead_or_404(svc, lead_id)
+    case = case_file(svc.store, lead, lang)
     linked = svc.store.linked_leads(lead_id)
-    graph = lead_graph(svc.store, lead)
+    graph = lead_graph(svc.store, lead, linked)
     revealable = svc.reveals.has(tok for tok, _ in lead.tokens()) \
         if who.role.at_least(Role.REVIEWER) else set()
     nexts = sorted(TRANSITIONS[lead.status], key=lambda s: list(LeadStatus).index(s))

@@ -6,6 +6,8 @@ order (most severe first, then most recently updated)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,12 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from pisentinel.knowledge import regions
-from pisentinel.leads import Lead, LeadStatus, LeadStore, SeverityLevel
+from pisentinel.leads import Lead, LeadStatus, LeadStore, SeverityLevel, Subject
 from pisentinel.leads import schema as t
-from pisentinel.leads.store import _lead_from_row
+from pisentinel.leads.store import LinkedLead
 from pisentinel.web.errors import ApiError
 
-__all__ = ["LeadFilter", "dashboard", "lead_graph", "list_leads", "region_terms"]
+__all__ = ["LeadFilter", "case_file", "dashboard", "lead_graph", "list_leads", "region_terms"]
 
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
@@ -89,19 +91,55 @@ class LeadFilter:
         return cond
 
 
+@dataclass(frozen=True)
+class ListedSeverity:
+    level: SeverityLevel
+    ratio: float
+
+
+@dataclass(frozen=True)
+class ListedLead:
+    """A lead as a list shows it: the columns a row needs, without evidence, counts or the
+    severity reasoning (parsing those JSON columns for every row doubled the list's cost)."""
+
+    id: int
+    model: str
+    kind: str
+    subject: Subject
+    title_zh: str
+    title_en: str
+    severity: ListedSeverity
+    status: LeadStatus
+    affected_people: int
+    created_at: datetime
+    updated_at: datetime
+
+
+_LIST_COLUMNS = (t.leads.c.id, t.leads.c.model, t.leads.c.kind, t.leads.c.subject_type,
+                 t.leads.c.subject_token, t.leads.c.subject_display, t.leads.c.title_zh,
+                 t.leads.c.title_en, t.leads.c.severity_level, t.leads.c.severity_ratio,
+                 t.leads.c.status, t.leads.c.affected_people, t.leads.c.created_at,
+                 t.leads.c.updated_at)
+
+
 def list_leads(store: LeadStore, flt: LeadFilter, limit: int, offset: int
-               ) -> tuple[list[Lead], int]:
+               ) -> tuple[list[ListedLead], int]:
     cond = flt.conditions()
     rank = sa.case({lvl.value: lvl.rank for lvl in SeverityLevel},
                    value=t.leads.c.severity_level, else_=-1)
     with store.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(t.leads).where(*cond)
                              ).scalar_one()
-        rows = conn.execute(sa.select(t.leads).where(*cond)
+        rows = conn.execute(sa.select(*_LIST_COLUMNS).where(*cond)
                             .order_by(rank.desc(), t.leads.c.severity_ratio.desc(),
                                       t.leads.c.updated_at.desc(), t.leads.c.id.desc())
                             .limit(limit).offset(offset)).mappings().all()
-    return [_lead_from_row(r) for r in rows], int(total)
+    return [ListedLead(r["id"], r["model"], r["kind"],
+                       Subject(r["subject_type"], r["subject_token"], r["subject_display"]),
+                       r["title_zh"], r["title_en"],
+                       ListedSeverity(SeverityLevel(r["severity_level"]), r["severity_ratio"]),
+                       LeadStatus(r["status"]), r["affected_people"], r["created_at"],
+                       r["updated_at"]) for r in rows], int(total)
 
 
 def dashboard(store: LeadStore, days: int = 30) -> dict[str, Any]:
@@ -138,10 +176,13 @@ def dashboard(store: LeadStore, days: int = 30) -> dict[str, Any]:
             "trend": {"days": axis, "series": {k: list(v.values()) for k, v in trend.items()}}}
 
 
-def lead_graph(store: LeadStore, lead: Lead) -> dict[str, Any]:
+def lead_graph(store: LeadStore, lead: Lead,
+               linked: list[LinkedLead] | None = None) -> dict[str, Any]:
     """Nodes and edges for the ring view: this lead, its tokens (masked roles only) and the
-    leads of any model that share them."""
+    leads of any model that share them (``linked``, else looked up)."""
     assert lead.id is not None
+    if linked is None:
+        linked = store.linked_leads(lead.id)
     nodes: list[dict[str, Any]] = [{"id": f"lead:{lead.id}", "kind": "lead", "label":
                                     lead.subject.display, "lead_id": lead.id,
                                     "severity": lead.severity.level.value, "focus": True}]
@@ -154,13 +195,37 @@ def lead_graph(store: LeadStore, lead: Lead) -> dict[str, Any]:
             nodes.append({"id": tid, "kind": "token", "role": role,
                           "label": f"{role} · {token.partition(':')[0]}", "token": token})
         edges.append({"source": f"lead:{lead.id}", "target": tid})
-    for linked in store.linked_leads(lead.id)[:200]:
-        lid = f"lead:{linked.lead.id}"
+    for other in linked[:200]:
+        lid = f"lead:{other.lead.id}"
         if lid not in seen:
             seen.add(lid)
-            nodes.append({"id": lid, "kind": "lead", "label": linked.lead.subject.display,
-                          "lead_id": linked.lead.id, "model": linked.lead.model,
-                          "severity": linked.lead.severity.level.value, "focus": False})
-        for token in linked.shared_tokens:
+            nodes.append({"id": lid, "kind": "lead", "label": other.lead.subject.display,
+                          "lead_id": other.lead.id, "model": other.lead.model,
+                          "severity": other.lead.severity.level.value, "focus": False})
+        for token in other.shared_tokens:
             edges.append({"source": lid, "target": f"token:{token}"})
     return {"nodes": nodes, "edges": edges}
+
+
+_CASES: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_CASES_LOCK = threading.Lock()
+
+
+def case_file(store: LeadStore, lead: Lead, lang: str) -> dict[str, Any]:
+    """``lead_context`` of a lead, cached while the lead is unchanged: every change to a lead
+    (a run, a status change) moves ``updated_at``, and a comment changes the comment count, so
+    the key (store, id, language, updated_at, comments) never serves a stale case file."""
+    from pisentinel.leads.reports import lead_context
+
+    assert lead.id is not None
+    key = (store.url, lead.id, lang, lead.updated_at, len(lead.comments), lead.last_run)
+    with _CASES_LOCK:
+        if key in _CASES:
+            _CASES.move_to_end(key)
+            return _CASES[key]
+    case = lead_context(store, lead.id, lang=lang)
+    with _CASES_LOCK:
+        _CASES[key] = case
+        while len(_CASES) > 512:
+            _CASES.popitem(last=False)
+    return case
