@@ -167,12 +167,14 @@ def dashboard_page(request: Request, who: Annotated[Principal, Depends(viewer)],
     chart = {
         "models": [{"name": model_title(m, lang), "value": n}
                    for m, n in sorted(stats["by_model"].items(), key=lambda kv: -kv[1])],
-        "severity": [{"key": k, "name": SeverityLevel(k).label_zh if lang == "zh" else k,
+        "severity": [{"key": k, "name": SeverityLevel(k).label_zh if lang == "zh"
+                      else k.replace("_", " "),
                       "value": v} for k, v in stats["by_severity"].items()],
         "status": [{"key": k, "name": LeadStatus(k).label_zh if lang == "zh" else k, "value": v}
                    for k, v in stats["by_status"].items()],
         "trend": {"days": [d[5:] for d in stats["trend"]["days"]],
-                  "series": [{"key": k, "name": SeverityLevel(k).label_zh if lang == "zh" else k,
+                  "series": [{"key": k, "name": SeverityLevel(k).label_zh if lang == "zh"
+                              else k.replace("_", " "),
                               "data": v} for k, v in stats["trend"]["series"].items()]},
     }
     recent, _ = list_leads(svc.store, LeadFilter(status=("new", "reviewing")), 8, 0)

@@ -37,7 +37,7 @@
     chart("chart-severity", {
       tooltip: { trigger: "item" }, legend: { bottom: 0, icon: "circle", textStyle: axisLabel },
       series: [{ type: "pie", radius: ["48%", "72%"], center: ["50%", "45%"], label: { formatter: "{c}", color: "#1c2533" },
-                 data: d.severity.map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: SEV[s.key] } }; }) }]
+                 data: d.severity.filter(function (s) { return s.value > 0; }).map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: SEV[s.key] } }; }) }]
     });
     chart("chart-status", {
       grid: grid, tooltip: { trigger: "axis" },
