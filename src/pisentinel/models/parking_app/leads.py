@@ -162,11 +162,13 @@ def build_leads(ctx: RunContext) -> list[Lead]:
                              + ("等" if len(items) > 6 else "") + "）")
         label = app["label"]
         who = f"{users:,} 名注册用户" if users else "注册用户数未知（可用参数 users 提供）"
+        checked = [f"隐私政策 {app['policies']} 份" if app["policies"] else "",
+                   f"抓包记录 {app['captures']} 份" if app["captures"] else ""]
+        basis = "、".join(c for c in checked if c) or "安装包"
         summary = (f"App“{label}”（包名 {package}，版本 {app['version'] or '未知'}）安装包申请 "
                    f"{counts_perm.get(package, 0)} 项权限、嵌入 {counts_sdk.get(package, 0)} 个可识别的"
-                   f"第三方SDK，经核对隐私政策（{app['policies']} 份）"
-                   + (f"和抓包记录（{app['captures']} 份）" if app["captures"] else "")
-                   + f"，发现 {len(found)} 项问题：" + "；".join(parts) + f"。{who}。"
+                   f"第三方SDK{'' if app['policies'] else '，未找到其隐私政策'}。核对{basis}，"
+                   f"发现 {len(found)} 项问题：" + "；".join(parts) + f"。{who}。"
                    "停车缴费的必要个人信息按本工具推理为车牌号码、账户手机号和由支付渠道处理的支付信息"
                    "（国信办秘字〔2021〕14号无停车类，参照网络支付类、用车服务类）。")
         provisions: list[str] = []
