@@ -26,8 +26,10 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
 
 
 def _inputs(values: list[str]) -> dict[str, list[Path]]:
+    """--input NAME=PATH, repeatable: every file of one input is kept, in the order given."""
     out: dict[str, list[Path]] = {}
-    for name, path in _pairs(values, "--input").items():
+    for value in values:
+        (name, path), = _pairs([value], "--input").items()
         out.setdefault(name, []).append(Path(path))
     return out
 

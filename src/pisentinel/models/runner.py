@@ -120,7 +120,10 @@ def _input_paths(model: Model, name: str, given: Sequence[str | Path]) -> list[A
         return [*urls, *(discover_sources(files) if files else [])]
     if kind == "table":
         return discover_sources([Path(p) for p in given])
-    return [Path(p) for p in given]
+    files: list[Any] = []
+    for p in map(Path, given):  # documents (APKs, policies): a folder stands for its files
+        files += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+    return files
 
 
 def displayed(source: str | Path) -> str:
