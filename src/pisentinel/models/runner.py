@@ -109,7 +109,8 @@ def is_database_url(value: str | Path) -> bool:
 
 def _input_paths(model: Model, name: str, given: Sequence[str | Path]) -> list[Any]:
     """Table inputs: files, folders expanded. `sources` inputs: the same plus database URLs
-    (sqlite:///…, postgresql+psycopg://…). `files` inputs (APKs, policies): as given."""
+    (sqlite:///…, postgresql+psycopg://…). `files` inputs (APKs, policies): files, and the
+    files under a folder."""
     try:
         kind = model.manifest.input(name).kind
     except KeyError:
@@ -120,10 +121,10 @@ def _input_paths(model: Model, name: str, given: Sequence[str | Path]) -> list[A
         return [*urls, *(discover_sources(files) if files else [])]
     if kind == "table":
         return discover_sources([Path(p) for p in given])
-    files: list[Any] = []
+    documents: list[Any] = []
     for p in map(Path, given):  # documents (APKs, policies): a folder stands for its files
-        files += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-    return files
+        documents += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+    return documents
 
 
 def displayed(source: str | Path) -> str:
@@ -191,6 +192,7 @@ def run_model(
     store: LeadStore | None = None,
     on_event: EventHandler | None = None,
     token_key: bytes | None = None,
+    reveal_sink: Callable[[str, str, str], None] | None = None,
 ) -> RunResult:
     from pisentinel.engine.factory import open_engine
     from pisentinel.protect import load_project_key, mask_value, pseudonym_token
@@ -234,8 +236,15 @@ def run_model(
     timings: dict[str, float] = {}
     skipped: list[str] = []
     try:
-        ctx = RunContext(model.manifest, eng, run_params, run_id, run_dir, key,
-                         lambda t, v: pseudonym_token(t, v, key), mask_value, input_record)
+        def token(type_code: str, value: str) -> str:
+            """The keyed token; an authorised reveal store (web console) may keep the value."""
+            tok = pseudonym_token(type_code, value, key)
+            if reveal_sink is not None:
+                reveal_sink(type_code, value, tok)
+            return tok
+
+        ctx = RunContext(model.manifest, eng, run_params, run_id, run_dir, key, token,
+                         mask_value, input_record)
         counts: dict[str, int] = {}
         for name, record in input_record.items():
             spec = model.manifest.input(name)

@@ -57,16 +57,23 @@ def build_leads(ctx: RunContext) -> list[Lead]:
                      excerpt=_site_line(s), content_hash=_hash(ctx),
                      detail={k: bool(s[k]) for k in flags if s[k]})
             for s in sites[:50])
+        if op["v_unfiled"]:
+            evidence += (Evidence(
+                source="deployments", excerpt=f"{op['operator']}在 {op['sites']} 个场所共录入 "
+                f"{int(op['enrolled'] or 0):,} 人，登记中无备案记录", content_hash=_hash(ctx),
+                detail={"v_unfiled": True, "sites": int(op["sites"])}),)
         enrolled = int(op["enrolled"] or 0)
         summary = (f"{op['operator']}在 {op['sites']} 个场所部署人脸识别，录入 {enrolled:,} 人"
                    + (f"（含不满十四周岁未成年人 {op['minors']:,} 人）" if op["minors"] else "")
-                   + f"；其中 {len(sites)} 个场所存在问题：" + "；".join(kinds) + "。")
+                   + (f"；其中 {len(sites)} 个场所存在问题：" if sites else "；")
+                   + "；".join(kinds) + "。")
         if op["approaching_filing"]:
             summary += "存储量已接近十万人备案门槛。"
         leads.append(Lead(
             model="face_recognition", kind="face_recognition_violations",
             subject=Subject("organisation", token, op["operator"]),
-            title_zh=f"{op['operator']}违规应用人脸识别（{len(sites)} 个场所，{len(kinds)} 类问题）",
+            title_zh=(f"{op['operator']}违规应用人脸识别（{len(sites)} 个场所，{len(kinds)} 类问题）"
+                      if sites else f"{op['operator']}人脸信息存储达十万人以上未备案"),
             title_en=f"{op['operator']}: face recognition used unlawfully at {len(sites)} sites",
             summary_zh=summary,
             severity=severity_for({"T2": enrolled}),
