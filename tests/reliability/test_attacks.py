@@ -155,13 +155,20 @@ def test_xss_in_a_public_tip_is_escaped_for_reviewers(app: Any) -> None:
     anon = client(app)
     form = anon.get("/tips")
     assert form.status_code == 200
-    fields = dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', form.text))
-    body = {**fields, "description": XSS[0] + XSS[1], "subject": XSS[2], "scenario":
-            fields.get("scenario", "doxxing")}
-    anon.post("/tips", data=body)
+    scenarios = [v for v in re.findall(r'<option[^>]*value="([^"]+)"', form.text) if v]
+    assert scenarios
+    body = {"scenario": scenarios[0], "subject_kind": "app", "subject_name": XSS[2],
+            "description": "这个应用收集了我的通讯录。" + XSS[0] + XSS[1], "when": XSS[4],
+            "where": XSS[1]}
+    receipt = anon.post("/tips", data=body)
+    assert receipt.status_code == 200, receipt.text[:500]
+    _no_live_markup(receipt.text)
+    echoed = anon.post("/tips", data={**body, "scenario": XSS[1]})  # rejected: values echoed
+    _no_live_markup(echoed.text)
     c, _ = signed_in(app, "analyst")
     review = c.get("/tips/review")
     assert review.status_code == 200
+    assert "通讯录" in review.text or "alert" in review.text, "the tip should be listed"
     _no_live_markup(review.text)
 
 
