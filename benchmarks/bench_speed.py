@@ -216,7 +216,7 @@ def time_texts(name: str, scan: Callable[[str], list[Span]], texts: list[str], n
     return Run(name, _mb(texts), w1 - w0, c1 - c0, n, os.getloadavg()[0], note)
 
 
-def _batch_scanner(ner: str) -> tuple[Callable[[pa.RecordBatch], pa.RecordBatch], str]:
+def _batch_scanner(ner: str = "near") -> tuple[Callable[[pa.RecordBatch], pa.RecordBatch], str]:
     """`Scanner.scan_batch` with the trained name/address model `ner` (off = the pattern tier)."""
     from pisentinel.detect import Scanner
 
