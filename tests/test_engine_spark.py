@@ -235,4 +235,5 @@ def _lead_summary(lead: Any) -> dict[str, Any]:
     return {"kind": lead.kind, "subject": lead.subject.token,
             "people": lead.affected_people, "counts": dict(lead.counts),
             "tiers": dict(lead.records_by_tier),
-            "evidence": sorted((e.row, e.column, e.content_hash) for e in lead.evidence)}
+            "evidence": sorted(((e.row, e.column, e.content_hash) for e in lead.evidence),
+                               key=repr)}
