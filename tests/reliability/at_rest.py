@@ -108,7 +108,8 @@ def find_leaks(paths: Iterable[Path], raw_values: Iterable[str] = (),
 
 
 def raw_identifiers(paths: Iterable[Path]) -> set[str]:
-    """The identifiers (raw text and normalised value) that input files hold."""
+    """The identifiers (raw text and normalised value) that input files hold (the synthetic
+    generators' answer keys, truth.json, are not inputs)."""
     from pisentinel.engine.filescan import scan_files
 
     values: set[str] = set()
@@ -120,6 +121,9 @@ def raw_identifiers(paths: Iterable[Path]) -> set[str]:
                 if isinstance(v, str) and len(v) >= 6:
                     values.add(v)
 
-    scan_files(list(paths), Scanner(types=IDENTIFIER_TYPES, min_score=0.5), write=keep,
+    from pisentinel.engine.sources import discover_sources
+
+    files = [p for p in discover_sources(list(paths)) if p.name != "truth.json"]
+    scan_files(files, Scanner(types=IDENTIFIER_TYPES, min_score=0.5), write=keep,
                include_raw=True)
     return values
