@@ -265,6 +265,27 @@ def json_duplicate_keys(d: Path) -> Path:
     return p
 
 
+@case(Readable(row=2, start=0))
+def json_wrapper_with_pretty_printed_scalar_array(d: Path) -> Path:
+    """Regression: an object holding the records array and, after it, an indented array of
+    strings (`"tags": [\n "a"`) was refused as a syntax error — the reader stepped back one
+    character from past the whitespace instead of to the bracket."""
+    p = d / "wrapped.json"
+    doc = {"records": [{"id": "无"}, {"id": ID}], "tags": ["本地生活圈", "吃瓜群众"],
+           "paging": {"next": None}}
+    p.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+    return p
+
+
+@case(Readable(row=1, start=0))
+def json_wrapper_whitespace_across_the_read_chunk(d: Path) -> Path:
+    """The whitespace after a '[' straddles the reader's 1 MiB chunk boundary."""
+    p = d / "chunked.json"
+    head = '{"pad": "' + "x" * ((1 << 20) - 20) + '", "tags": ['
+    p.write_text(head + " " * 64 + '"a", "b"], "records": [{"id": "' + ID + '"}]}', "utf-8")
+    return p
+
+
 @case(Refused(EXIT_UNREADABLE, row=1))
 def json_deep_nesting(d: Path) -> Path:
     p = d / "deep.json"
@@ -442,3 +463,95 @@ def test_model_run_on_a_bad_input_exits_non_zero_and_records_no_leads(tmp_path: 
     if db.exists():
         with LeadStore(f"sqlite:///{db}") as store:
             assert store.count_leads() == 0 if hasattr(store, "count_leads") else True
+
+
+# ----------------------------------------------------------------------- app screening inputs
+
+
+@pytest.fixture(scope="module")
+def parking_app_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    from pisentinel.models import get_model
+    from pisentinel.models.parking_app import apkbuild
+
+    if not apkbuild.have_aapt():
+        pytest.skip("aapt not installed (synthetic APKs are built with it)")
+    data = tmp_path_factory.mktemp("parking")
+    truth = get_model("parking_app").generate(2, 5, data)
+    return {k: [data / p for p in ([v] if isinstance(v, str) else v)]
+            for k, v in truth["inputs"].items()}
+
+
+def _run_parking(tmp_path: Path, apks: list[Path], policies: list[Path],
+                 traffic: list[Path] = ()) -> tuple[int, str]:
+    args = ["run", "parking_app", "--workspace", str(tmp_path / "ws")]
+    args += [a for p in apks for a in ("--input", f"apks={p}")]
+    args += [a for p in policies for a in ("--input", f"policies={p}")]
+    args += [a for p in traffic for a in ("--input", f"traffic={p}")]
+    result = runner.invoke(app, args)
+    return result.exit_code, result.output
+
+
+def _bomb_apk(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("AndroidManifest.xml", b"\0" * (64 << 20))
+        z.writestr("classes.dex", b"\0" * (64 << 20))
+    return path
+
+
+def test_apk_zip_bomb_is_refused_naming_the_file(parking_app_data: dict, tmp_path: Path) -> None:
+    bomb = _bomb_apk(tmp_path / "bomb.apk")
+    code, output = _run_parking(tmp_path, [bomb], parking_app_data["policies"][:1])
+    assert code == EXIT_UNREADABLE, output
+    assert "bomb.apk" in output and "Traceback" not in output
+
+
+def test_apk_path_traversal_entry_is_never_extracted(parking_app_data: dict,
+                                                    tmp_path: Path) -> None:
+    """An entry named ../../x is read in memory only (never written out) and reported as an
+    anomaly; nothing appears outside the workspace."""
+    good = parking_app_data["apks"][0]
+    evil = tmp_path / "evil.apk"
+    evil.write_bytes(good.read_bytes())
+    target = tmp_path / "escaped.txt"
+    depth = "../" * (len(tmp_path.parts) + 2)
+    with zipfile.ZipFile(evil, "a") as z:
+        z.writestr(f"{depth}{str(target).lstrip('/')}", b"pwned")
+        z.writestr("/etc/evil.txt", b"pwned")
+    from pisentinel.models.parking_app.apk import read_apk
+
+    facts = read_apk(evil)
+    assert any("unsafe entry name" in a for a in facts.anomalies)
+    code, output = _run_parking(tmp_path, [evil], parking_app_data["policies"])
+    assert code == 0, output
+    assert not target.exists() and not Path("/etc/evil.txt").exists()
+
+
+def test_corrupt_apk_is_a_clear_error(parking_app_data: dict, tmp_path: Path) -> None:
+    bad = tmp_path / "truncated.apk"
+    data = parking_app_data["apks"][0].read_bytes()
+    bad.write_bytes(data[: len(data) // 3])
+    code, output = _run_parking(tmp_path, [bad], parking_app_data["policies"][:1])
+    assert code == EXIT_UNREADABLE, output
+    assert "truncated.apk" in output and "Traceback" not in output
+
+
+def test_image_only_policy_pdf_is_refused_not_read_as_empty(parking_app_data: dict,
+                                                           tmp_path: Path) -> None:
+    """Regression: a scanned policy (images only) was read as an empty text, and the model
+    then reported every SDK as undisclosed — a lead built on a file it could not read."""
+    from PIL import Image
+
+    pdf = tmp_path / "隐私政策-扫描件.pdf"
+    Image.new("RGB", (620, 877), "white").save(pdf)
+    code, output = _run_parking(tmp_path, parking_app_data["apks"][:1], [pdf])
+    assert code == EXIT_UNREADABLE, output
+    assert pdf.name in output and "Traceback" not in output
+
+
+def test_broken_har_capture_is_a_clear_error(parking_app_data: dict, tmp_path: Path) -> None:
+    har = tmp_path / "capture.har"
+    har.write_text('["not", "a", "har"]', "utf-8")
+    code, output = _run_parking(tmp_path, parking_app_data["apks"][:1],
+                                parking_app_data["policies"][:1], [har])
+    assert code == EXIT_UNREADABLE, output
+    assert "capture.har" in output and "Traceback" not in output

@@ -90,10 +90,15 @@ def policy_text(path: Path) -> str:
                 from None
         try:
             reader = PdfReader(str(path))
-            return "\n".join(page.extract_text() or "" for page in reader.pages)
+            text = "\n".join(page.extract_text() or "" for page in reader.pages)
         except Exception as exc:  # pypdf raises many kinds on broken files
             raise PolicyError(f"{path.name}: 无法读取 PDF / cannot read the PDF "
                               f"({type(exc).__name__})") from None
+        if not text.strip():  # scanned pages: reading it as "says nothing" would invent leads
+            raise PolicyError(f"{path.name}: PDF 中没有可提取的文字（可能是扫描图片），请提供文字版"
+                              f"或 OCR 后再读取 / the PDF holds no extractable text (scanned "
+                              f"images?); provide a text version or OCR it first")
+        return text
     text = _decode(path.read_bytes())
     if suffix in (".htm", ".html", ".xhtml") or re.search(r"<(html|body|p|div)\b", text[:4096],
                                                           re.I):

@@ -8,12 +8,14 @@ there is one app only, to that app."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from pisentinel.engine.sources import SourceError
 from pisentinel.models.context import RunContext
 from pisentinel.models.parking_app.apk import ApkFacts, read_apk
 from pisentinel.models.parking_app.knowledge import (
@@ -153,20 +155,37 @@ def _files(ctx: RunContext, name: str) -> list[tuple[Path, str]]:
                                               strict=True)]
 
 
+@contextmanager
+def _reading(path: Path, what_zh: str, what_en: str) -> Iterator[None]:
+    """A file that cannot be read stops the run as a SourceError naming it (exit code 3, a clear
+    line in the CLI and the job page), never a traceback or a silently empty input."""
+    try:
+        yield
+    except SourceError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        text = str(exc) if isinstance(exc, ValueError) and " / " in str(exc) else ""
+        zh, _, en = text.removeprefix(f"{path.name}: ").partition(" / ")
+        raise SourceError(path, zh or f"无法读取{what_zh}（{type(exc).__name__}）",
+                          en or f"cannot read the {what_en} ({type(exc).__name__})") from None
+
+
 def extract(ctx: RunContext) -> None:
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
     tables |= _knowledge_tables(ctx.params["app_type"])
     apps: list[ApkFacts] = []
     hashes: dict[str, tuple[str, str]] = {}
     for path, digest in _files(ctx, "apks"):
-        facts = read_apk(path)
+        with _reading(path, "安装包", "APK"):
+            facts = read_apk(path)
         if not facts.package or facts.package in hashes:
             continue
         apps.append(facts)
         hashes[facts.package] = (path.name, digest)
     policies: dict[str, int] = {a.package: 0 for a in apps}
     for path, digest in _files(ctx, "policies"):
-        text = policy_text(path)
+        with _reading(path, "隐私政策", "privacy policy"):
+            text = policy_text(path)
         owner = _owner((path.name, text[:2000], text), apps)
         if owner is None:
             continue
@@ -175,7 +194,8 @@ def extract(ctx: RunContext) -> None:
                                                    analyse_policy(text, path.name))
     captures: dict[str, int] = {a.package: 0 for a in apps}
     for path, digest in _files(ctx, "traffic"):
-        requests = read_har(path)
+        with _reading(path, "抓包记录（HAR）", "traffic capture (HAR)"):
+            requests = read_har(path)
         headers = " ".join(sorted({r.app_header for r in requests if r.app_header}))
         owner = _owner((path.name, headers), apps)
         if owner is None:
