@@ -1,7 +1,7 @@
 """Soak: a real `pisentinel serve` on loopback runs models (API jobs) while clients browse the
 leads, for a bounded time; no request fails and the server's memory stays flat.
 
-CI runs 40 s; ``PISENTINEL_SOAK_SECONDS`` sets a longer soak (recorded in RELIABILITY.md). The
+CI runs 30 s; ``PISENTINEL_SOAK_SECONDS`` sets a longer soak (recorded in RELIABILITY.md). The
 server is a separate process, so its resident memory is measured without the test's own."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pisentinel.web.seed import seed_leads, seed_users
 from pisentinel.web.services import Services
 
 PISENTINEL = str(Path(sys.executable).with_name("pisentinel"))
-SECONDS = float(os.environ.get("PISENTINEL_SOAK_SECONDS", "40"))
+SECONDS = float(os.environ.get("PISENTINEL_SOAK_SECONDS", "30"))
 
 
 def _free_port() -> int:
