@@ -1210,6 +1210,19 @@ class _JsonCursor:
                 return ""
             self._fill(_READ_CHUNK)
 
+    def peek_inside(self) -> str:
+        """With the cursor on '[' or '{', the first non-whitespace character after it, without
+        moving the cursor (stepping back over skipped whitespace would land off the bracket)."""
+        while True:
+            i, n = self.pos + 1, len(self.buf)
+            while i < n and self.buf[i] in " \t\r\n":
+                i += 1
+            if i < n:
+                return self.buf[i]
+            if self._eof:
+                return ""
+            self._fill(n - self.pos + _READ_CHUNK)
+
     def expect(self, ch: str, what_zh: str, what_en: str) -> None:
         if self.peek() != ch:
             raise self.error(f"此处应为 {what_zh}", f"expected {what_en}")
@@ -1288,18 +1301,16 @@ def _json_records(path: Path, shown: str, compressed: bool) -> Iterator[tuple[in
                     raise cur.error("此处应为字符串键", "expected a string key")
                 key = cur.value()
                 cur.expect(":", "冒号", "':'")
-                if cur.peek() == "[":
+                if cur.peek() == "[" and cur.peek_inside() in ("{", "]"):
                     cur.pos += 1
-                    if cur.peek() in ("{", "]"):
-                        if array_key is not None:
-                            raise cur.error(
-                                f"对象里有不止一个对象数组（{array_key}、{key}），无法确定读取哪一个",
-                                f"more than one array of objects ({array_key}, {key})",
-                            )
-                        array_key = key
-                        yield from _json_array_items(cur)
-                        continue
-                    cur.pos -= 1
+                    if array_key is not None:
+                        raise cur.error(
+                            f"对象里有不止一个对象数组（{array_key}、{key}），无法确定读取哪一个",
+                            f"more than one array of objects ({array_key}, {key})",
+                        )
+                    array_key = key
+                    yield from _json_array_items(cur)
+                    continue
                 members[key] = cur.value()
             cur.pos += 1
             if array_key is None:
