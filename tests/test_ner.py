@@ -228,3 +228,12 @@ def test_decode_segments_decodes_each_segment_as_if_alone() -> None:
     for s, n in zip(starts, lengths, strict=True):
         outside[s:s + n] = False
     assert (tags[outside] == 0).all()
+
+
+def test_scanner_keeps_model_spans_inside_text_with_zero_width_characters() -> None:
+    """A model span that ends on a dropped zero-width character maps back inside the text."""
+    from pisentinel.detect.scanner import Scanner
+
+    text = "330106199807022659赵\xad"
+    for finding in Scanner().scan_text(text):
+        assert 0 <= finding.start < finding.end <= len(text)

@@ -21,7 +21,7 @@ def id_check_char(first17: str) -> str:
 def id18_checksum_ok(value: str) -> bool:
     return (
         len(value) == 18
-        and value[:17].isdigit()
+        and ascii_digits(value[:17])
         and id_check_char(value[:17]) == value[17].upper()
     )
 
@@ -36,12 +36,17 @@ def region_ok(code6: str) -> bool:
 
 
 def parse_date(yyyymmdd: str) -> dt.date | None:
-    if len(yyyymmdd) != 8 or not yyyymmdd.isdigit():
+    if len(yyyymmdd) != 8 or not ascii_digits(yyyymmdd):
         return None
     try:
         return dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
     except ValueError:
         return None
+
+
+def ascii_digits(s: str) -> bool:
+    """Only 0-9: str.isdigit also accepts superscripts and other scripts' digits."""
+    return s.isascii() and s.isdigit()
 
 
 def plausible_birth_date(d: dt.date | None, today: dt.date | None = None) -> bool:
@@ -55,7 +60,7 @@ def age_on(birth: dt.date, today: dt.date | None = None) -> int:
 
 
 def luhn_ok(digits: str) -> bool:
-    if not digits.isdigit():
+    if not ascii_digits(digits):
         return False
     total = 0
     for i, c in enumerate(reversed(digits)):
@@ -102,7 +107,7 @@ _MOBILE_PREFIXES = frozenset(
 
 
 def mobile_ok(digits: str) -> bool:
-    return len(digits) == 11 and digits[:3] in _MOBILE_PREFIXES and digits.isdigit()
+    return len(digits) == 11 and digits[:3] in _MOBILE_PREFIXES and ascii_digits(digits)
 
 
 # Area codes: 010 and 02x are three digits; the rest of 03xx-09xx are four digits.

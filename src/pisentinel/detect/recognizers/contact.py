@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from pisentinel.detect import families as F
 from pisentinel.detect.normalize import DigitRun
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
-from pisentinel.detect.validators import area_code_ok, mobile_ok
+from pisentinel.detect.validators import area_code_ok, ascii_digits, mobile_ok
 
 
 def _dotted_quad(view: str, run: DigitRun) -> bool:
     """Four dot-separated groups of at most three digits: an IPv4 address, not a phone."""
     text = view[run.start : run.end]
     parts = text.split(".")
-    return len(parts) == 4 and all(p.isdigit() and len(p) <= 3 for p in parts)
+    return len(parts) == 4 and all(ascii_digits(p) and len(p) <= 3 for p in parts)
 
 
 class MobileRecognizer(Recognizer):
@@ -117,7 +117,7 @@ class QQRecognizer(Recognizer):
             return
         view = ctx.view
         for run, i, j, digits in aligned_numbers(ctx, 5, 11):
-            if digits[0] == "0" or not digits.isdigit() or i != 0:
+            if digits[0] == "0" or not ascii_digits(digits) or i != 0:
                 continue
             if not _QQ_CUE_RE.search(view, max(0, run.start - 12), run.start):
                 continue  # a QQ number is only ever recognisable by its label

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
-from pisentinel.detect.validators import id18_checksum_ok, luhn_ok, region_ok
+from pisentinel.detect.validators import ascii_digits, id18_checksum_ok, luhn_ok, region_ok
 
 
 def issuer_score(digits: str) -> tuple[str, float]:
@@ -28,7 +28,7 @@ def issuer_score(digits: str) -> tuple[str, float]:
 def id_shaped(digits: str) -> bool:
     """18 characters with a real region and a birth year: an ID number written wrong (bad check
     digit, impossible day), not a card or a company code."""
-    return (len(digits) == 18 and digits[:14].isdigit() and region_ok(digits[:6])
+    return (len(digits) == 18 and ascii_digits(digits[:14]) and region_ok(digits[:6])
             and (1900 <= int(digits[6:10]) <= 2099 or id18_checksum_ok(digits)))
 
 
@@ -39,7 +39,7 @@ class BankCardRecognizer(Recognizer):
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         for run, i, j, digits in aligned_numbers(ctx, 16, 19):
-            if not digits.isdigit() or not luhn_ok(digits):
+            if not ascii_digits(digits) or not luhn_ok(digits):
                 continue
             end = run.groups[j][1]
             if j + 1 < len(run.groups) and run.groups[j + 1][1] - run.groups[j + 1][0] == 1 \

@@ -10,6 +10,7 @@ from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
 from pisentinel.detect.validators import (
     age_on,
+    ascii_digits,
     id18_checksum_ok,
     parse_date,
     plausible_birth_date,
@@ -43,7 +44,7 @@ class ResidentIdRecognizer(Recognizer):
                 yield Candidate("CN_ID_CARD", start, end, 0.9, "id18", digits.upper(),
                                 ("mod11-2", "gb2260", "birth_date"),
                                 _id_attributes(digits[:6], birth, digits[16]))
-            elif n == 15 and digits.isdigit():
+            elif n == 15 and ascii_digits(digits):
                 birth = "19" + digits[6:12]
                 if not (region_ok(digits[:6]) and plausible_birth_date(parse_date(birth))):
                     continue

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
 from pisentinel.detect.recognizers.financial import id_shaped
-from pisentinel.detect.validators import region_ok, uscc_ok
+from pisentinel.detect.validators import ascii_digits, region_ok, uscc_ok
 
 _USCC_RE = re.compile(
     r"(?<![A-Za-z0-9])[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}"
@@ -29,7 +29,7 @@ class USCCRecognizer(Recognizer):
             score = 0.95 if region_ok(code[2:8]) else 0.7
             if id_shaped(code):
                 continue  # an ID number, right or wrong, is not a company code
-            if code.isdigit():
+            if ascii_digits(code):
                 score = 0.55
             yield Candidate("USCC", m.start(), m.end(), score, "uscc", code, ("gb32100",))
 

@@ -45,7 +45,7 @@ def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
     index_map = ctx.norm.index_map
     if index_map is None:
         return start, end
-    return bisect_left(index_map, start), bisect_left(index_map, end - 1) + 1
+    return bisect_left(index_map, start), bisect_left(index_map, end)
 
 
 def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list[Candidate]]:
@@ -77,6 +77,8 @@ def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list
             if f.type not in PI_TYPES:
                 continue
             start, end = _to_view(ctx, f.start, f.end)
+            if end <= start:
+                continue
             out[i].append(Candidate(f.type, start, end, _calibrated(f.type, float(f.score)),
                                     "ner", f.text, ("model",), note=f.explanation.pattern,
                                     recognizer="ner"))
