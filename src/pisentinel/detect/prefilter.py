@@ -28,9 +28,10 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 
 # (regex in the common subset of hyperscan and Python re, family bit)
 _REGEX_PATTERNS: list[tuple[str, int]] = [
-    # Not anchored on a preceding non-digit: in a batch buffer a row starts right after the
-    # previous row's last byte, which may be a digit.
-    (r"[0-9]{5}", F.DIGITS),
+    # Anchored on a preceding non-digit so that a run reports once, not at every digit. In a
+    # batch buffer a row starts right after the previous row's last byte, which may be a digit:
+    # rows that begin with a digit get DIGITS without the scan (`_leading_digit_rows`).
+    (r"(?:^|[^0-9])[0-9]{5}", F.DIGITS),
     (r"[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
      F.DIGITS),
     (r"[0-9]{3,}\r?\n[0-9]{3,}", F.DIGITS),
@@ -107,6 +108,17 @@ def _hs_expr(expr: str) -> bytes:
     return "".join(c if ord(c) < 128 else f"\\x{{{ord(c):x}}}" for c in expr).encode("ascii")
 
 
+def _leading_digit_rows(data: bytes, offsets: np.ndarray) -> np.ndarray:
+    """Rows whose first byte is an ASCII digit: their leading run may continue the previous
+    row's digits in the buffer, where the anchored DIGITS pattern cannot see where it starts."""
+    starts, ends = offsets[:-1], offsets[1:]
+    nonempty = np.flatnonzero(ends > starts)
+    if not len(nonempty):
+        return nonempty
+    first = np.frombuffer(data, dtype=np.uint8)[starts[nonempty]]
+    return nonempty[(first >= 0x30) & (first <= 0x39)]
+
+
 class Prefilter:
     """Family bits per text for a list of texts (or an Arrow string array)."""
 
@@ -171,6 +183,7 @@ class Prefilter:
             except hyperscan.ScanTerminated:
                 hot.append(bisect.bisect_right(bounds, row_end - 1) - 1)
                 pos = row_end
+        out[_leading_digit_rows(data, offsets)] |= F.DIGITS
         if ids:
             rows = np.searchsorted(offsets, np.asarray(ends, dtype=np.int64) - 1,
                                    side="right") - 1
