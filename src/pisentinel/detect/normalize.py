@@ -101,7 +101,7 @@ def normalize(text: str) -> NormalizedText:
         index_map = [i for i, ch in enumerate(text) if ch not in ZERO_WIDTH]
         view = _ZERO_WIDTH_RE.sub("", view)
     folded = view.translate(_WIDTH_TABLE)
-    if _CN_PRESENT_RE.search(folded):
+    if len(_CN_PRESENT_RE.findall(folded)) >= 4:  # fewer cannot make a run worth reading
         folded = _convert_chinese_runs(folded)
     return NormalizedText(text, folded, index_map, changed=folded != text)
 
