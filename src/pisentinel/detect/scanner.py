@@ -47,6 +47,8 @@ FINDINGS_SCHEMA = pa.schema([
 
 def _obfuscated(raw: str, view: str) -> bool:
     """Whether a span was found only after normalisation changed its letters or digits."""
+    if raw == view:
+        return False
     if len(raw) != len(view):
         return True
     return any(a != b and b.isalnum() for a, b in zip(raw, view, strict=True))
