@@ -6,6 +6,8 @@ Sentences are synthetic, written here; the model is the one shipped in the packa
 from __future__ import annotations
 
 import random
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -237,3 +239,63 @@ def test_scanner_keeps_model_spans_inside_text_with_zero_width_characters() -> N
     text = "330106199807022659赵\xad"
     for finding in Scanner().scan_text(text):
         assert 0 <= finding.start < finding.end <= len(text)
+
+
+def _training_module() -> ModuleType:
+    """training/ner/train.py (needs torch, a training-only dependency)."""
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training" / "ner"))
+    import train
+
+    return train
+
+
+def _synthetic_training_sentences() -> list[Any]:
+    from corpora import ADDRESS, ORG, PERSON, Sentence
+
+    rows = [
+        ("张伟住在杭州市西湖区文三路。", [("张伟", PERSON), ("杭州市西湖区文三路", ADDRESS)]),
+        ("主教练斯帕莱蒂到了罗马。", [("斯帕莱蒂", PERSON), ("罗马", ADDRESS)]),
+        ("格哈德·里希特的画在伦敦。", [("格哈德·里希特", PERSON), ("伦敦", ADDRESS)]),
+        ("队长Ezio和李娜去了海康科技有限公司。", [("Ezio", PERSON), ("李娜", PERSON),
+                                         ("海康科技有限公司", ORG)]),
+        ("王芳和赵敏在上海。", [("王芳", PERSON), ("赵敏", PERSON), ("上海", ADDRESS)]),
+        ("阿尔特塔去了北京。", [("阿尔特塔", PERSON), ("北京", ADDRESS)]),
+    ]
+    out = []
+    for text, mentions in rows:
+        spans = []
+        for m, t in mentions:
+            a = text.index(m)
+            spans.append((a, a + len(m), t))
+        out.append(Sentence(text, tuple(sorted(spans)), "cluener"))
+    return out
+
+
+def test_augmented_copies_keep_spans_on_their_mentions() -> None:
+    train = _training_module()
+    sentences = _synthetic_training_sentences()
+    pools = train.NamePools(sentences)
+    rng = random.Random(3)
+    for _ in range(30):
+        for orig, copy in zip(sentences, train.augment(sentences, rng, pools, 0.5), strict=True):
+            assert copy.corpus == "cluener+aug"
+            assert [t for _, _, t in copy.spans] == [t for _, _, t in orig.spans]
+            assert copy.text.endswith(orig.text[orig.spans[-1][1]:])
+            for a, b, _ in copy.spans:
+                assert 0 <= a < b <= len(copy.text)
+
+
+def test_synthetic_names_and_addresses_are_well_formed() -> None:
+    train = _training_module()
+    pools = train.NamePools(_synthetic_training_sentences())
+    rng = random.Random(5)
+    for _ in range(2000):  # a chain walk that dead-ends early must restart, not loop forever
+        name = pools.foreign(rng)
+        assert name and all(part for part in name.split("·"))
+        assert len(pools.latin_name(rng)) >= 2
+        address = pools.address(rng)
+        assert len(address) >= 2 and address[-1] in "市区县旗盟州乡镇会路街道巷号厦园场心"

@@ -13,7 +13,7 @@ from pisentinel.detect.ner._decode import N_TAGS, allowed_transitions
 class CharConvTagger(nn.Module):
     def __init__(self, pretrained: torch.Tensor, n_bigrams: int, n_lex: int, channels: int = 96,
                  dilations: tuple[int, ...] = (1, 2, 4, 1), uni_dim: int = 48, bi_dim: int = 32,
-                 dropout: float = 0.25) -> None:
+                 dropout: float = 0.25, heads: int = 1) -> None:
         super().__init__()
         n_chars = pretrained.shape[0]
         # Frozen pretrained vectors keep unseen characters meaningful; the trainable part starts
@@ -26,7 +26,12 @@ class CharConvTagger(nn.Module):
         self.convs = nn.ModuleList(
             nn.Conv1d(channels, channels, 3, dilation=d, padding=d) for d in dilations
         )
-        self.out = nn.Linear(channels, N_TAGS)
+        # With `heads` > 1 the last `heads` lexicon columns are a one-hot of the labelling
+        # convention (source corpus) and each convention gets its own output layer over the
+        # shared trunk: 中国 may be a place in MSRA and nothing in CLUENER without the two
+        # pulling one set of weights apart. At inference the one-hot picks CLUENER's head.
+        self.heads = heads
+        self.out = nn.Linear(channels, N_TAGS * heads)
         self.drop = nn.Dropout(dropout)
         self.receptive_radius = sum(dilations)
 
@@ -36,7 +41,12 @@ class CharConvTagger(nn.Module):
         h = torch.relu(self.inp(self.drop(x))).transpose(1, 2)
         for conv in self.convs:
             h = h + torch.relu(conv(self.drop(h)))
-        return self.out(self.drop(h.transpose(1, 2)))
+        em = self.out(self.drop(h.transpose(1, 2)))
+        if self.heads == 1:
+            return em
+        b, length, _ = em.shape
+        domain = lex[:, :, -self.heads:].unsqueeze(-1)
+        return (em.view(b, length, self.heads, N_TAGS) * domain).sum(2)
 
 
 class CRF(nn.Module):
@@ -46,6 +56,7 @@ class CRF(nn.Module):
         super().__init__()
         self.transitions = nn.Parameter(torch.zeros(N_TAGS, N_TAGS))
         forbid = ~torch.from_numpy(allowed_transitions())
+        self.penalty: torch.Tensor
         self.register_buffer("penalty", forbid.float() * -1e4)
 
     def trans(self) -> torch.Tensor:

@@ -61,18 +61,124 @@ def synthetic_name(rng: random.Random, given_chars: list[str]) -> str:
     return surname + "".join(rng.choice(given_chars) for _ in range(rng.choice((1, 2, 2, 2))))
 
 
-def augment(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
+def _is_han(text: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+class NamePools:
+    """Where synthetic mentions come from: given-name characters, a character bigram chain over
+    transliterated foreign names (斯帕莱蒂, 格哈德·里希特: names not starting with a surname),
+    Latin-letter names (players' and characters' handles), and GB/T 2260 divisions for
+    CLUENER-style addresses (a city, or a full 省市区 + road + number + building)."""
+
+    def __init__(self, sentences: list[Sentence],
+                 person_mix: tuple[float, ...] = (0.45, 0.35, 0.16, 0.04)) -> None:
+        self.person_mix = person_mix  # seen in training, Chinese, transliterated, Latin
+        given: Counter[str] = Counter()
+        self.chain: dict[str, list[str]] = {}
+        self.latin: list[str] = []
+        self.addr_chars: list[str] = []
+        for s in sentences:
+            for a, b, t in s.spans:
+                m = s.text[a:b]
+                if t == ADDRESS:
+                    self.addr_chars.extend(c for c in m if _is_han(c))
+                if t != PERSON:
+                    continue
+                if m.isascii() and m.isalpha() and 2 <= len(m) <= 20:
+                    self.latin.append(m)
+                elif 2 <= len(m) <= 3 and m[0] in SURNAMES and _is_han(m):
+                    given.update(m[1:])
+                elif len(m) >= 3 and m[0] not in SURNAMES and _is_han(m.replace("·", "")):
+                    for part in m.split("·"):
+                        for x, y in zip("^" + part, part + "$", strict=True):
+                            self.chain.setdefault(x, []).append(y)
+        self.given_chars = ([c for c, n in given.items() if n >= 2 and _is_han(c)]
+                            or [c for c in given if _is_han(c)] or list("伟芳娜敏静丽强磊"))
+        self.regions = self._region_paths()
+
+    @staticmethod
+    def _region_paths() -> list[tuple[str, str, str]]:
+        from pisentinel.knowledge import regions
+
+        # Placeholders of the table (市辖区, 省直辖县级行政区划) are not place names.
+        current = {k: r.name for k, r in regions().items() if r.end_year is None
+                   and r.name not in ("市辖区", "县") and "直辖" not in r.name
+                   and not k.startswith("99")}  # 99: 苏鲁交界, 海域
+        paths = []
+        for code, name in current.items():
+            if code.endswith("00"):
+                continue
+            prov = current.get(code[:2] + "0000", "")
+            city = current.get(code[:4] + "00", "")
+            paths.append((prov, city, name))
+        return paths
+
+    def foreign(self, rng: random.Random) -> str:
+        parts = []
+        for _ in range(2 if rng.random() < 0.25 else 1):
+            out = ""
+            for _ in range(20):  # walks that end before two characters start again
+                out, c = "", "^"
+                while len(out) < 6:
+                    c = rng.choice(self.chain.get(c, ["$"]))
+                    if c == "$":
+                        break
+                    out += c
+                if len(out) >= 2:
+                    break
+            parts.append(out)
+        return "·".join(p for p in parts if p)
+
+    def latin_name(self, rng: random.Random) -> str:
+        m = rng.choice(self.latin)
+        if rng.random() < 0.5:
+            m = m[: max(2, len(m) // 2)] + rng.choice(self.latin)[len(m) // 2:]
+        return m.lower() if rng.random() < 0.3 else m
+
+    def person(self, rng: random.Random, pool: list[str]) -> str:
+        r = rng.random()
+        seen, chinese, foreign, _ = self.person_mix
+        if r < seen:
+            return rng.choice(pool)
+        if r < seen + chinese or not self.chain:
+            return synthetic_name(rng, self.given_chars)
+        if r < seen + chinese + foreign or not self.latin:
+            return self.foreign(rng)
+        return self.latin_name(rng)
+
+    def address(self, rng: random.Random) -> str:
+        prov, city, county = rng.choice(self.regions)
+        r = rng.random()
+        head = ""
+        if r < 0.3:
+            head = city or county
+        else:
+            if rng.random() < 0.5:
+                head += prov
+            if city and rng.random() < 0.8:
+                head += city
+            head += county
+        if rng.random() < 0.6 and self.addr_chars:
+            road = "".join(rng.choice(self.addr_chars) for _ in range(rng.choice((1, 2, 2, 3))))
+            head += road + rng.choice(("路", "路", "街", "大道", "大街", "巷"))
+            if rng.random() < 0.7:
+                head += str(rng.randint(1, 999)) + "号"
+            if rng.random() < 0.3:
+                head += "".join(rng.choice(self.addr_chars) for _ in range(2))
+                head += rng.choice(("小区", "大厦", "花园", "广场", "中心"))
+        return head
+
+
+def augment(sentences: list[Sentence], rng: random.Random, pools_from: NamePools,
+            synthetic_address: float = 0.25) -> list[Sentence]:
     """Mention replacement: one copy of every sentence that has entities, each mention swapped
-    for another mention of its type (persons: half of them synthetic names)."""
+    for another mention of its type (persons: over half synthetic — Chinese, transliterated
+    foreign or Latin; addresses: a share built from GB/T 2260 divisions)."""
     pools: dict[str, list[str]] = {PERSON: [], ADDRESS: [], ORG: []}
-    given: Counter[str] = Counter()
     for s in sentences:
         for a, b, t in s.spans:
-            m = s.text[a:b]
-            pools[t].append(m)
-            if t == PERSON and 2 <= len(m) <= 3 and m[0] in SURNAMES:
-                given.update(m[1:])
-    given_chars = [c for c, n in given.items() if n >= 2 and "\u4e00" <= c <= "\u9fff"]
+            pools[t].append(s.text[a:b])
     out = []
     for s in sentences:
         if not s.spans:
@@ -83,8 +189,10 @@ def augment(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
                 continue
             pieces.append(s.text[pos:a])
             cur += a - pos
-            if t == PERSON and rng.random() < 0.5:
-                m = synthetic_name(rng, given_chars)
+            if t == PERSON:
+                m = pools_from.person(rng, pools[t])
+            elif t == ADDRESS and rng.random() < synthetic_address:
+                m = pools_from.address(rng)
             else:
                 m = rng.choice(pools[t])
             pieces.append(m)
@@ -93,6 +201,24 @@ def augment(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
             pos = b
         pieces.append(s.text[pos:])
         out.append(Sentence("".join(pieces), tuple(spans), s.corpus + "+aug"))
+    return out
+
+
+def generated_posts(n: int, seed: int = 1013) -> list[Sentence]:
+    """Posts from pisentinel's own PI text generator (`pisentinel.synth`, "default" mix, a seed
+    the benchmarks do not use), with its PERSON_NAME and ADDRESS spans, read in CLUENER's
+    convention. News-style corpora never show the chatter around leaked PI (快递单号, 羽毛球,
+    3楼); without these the model calls such words addresses or names."""
+    if n <= 0:
+        return []
+    from pisentinel.synth import generate_texts
+
+    out = []
+    for sample in generate_texts(n, seed, "default"):
+        if not sample.text:
+            continue
+        spans = sorted((a, b, t) for t, a, b in sample.spans if t in (PERSON, ADDRESS))
+        out.append(Sentence(sample.text, tuple(spans), "cluener"))
     return out
 
 
@@ -201,10 +327,10 @@ def prf(gold: list[Sentence], pred: list[list[tuple[int, int, str]]]) -> dict[st
             tp[t] += 1
     out = {}
     for t in ENTITY_TYPES:
-        p = tp[t] / n_pred[t] if n_pred[t] else 0.0
-        r = tp[t] / n_gold[t] if n_gold[t] else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        out[t] = {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "gold": n_gold[t]}
+        prec = tp[t] / n_pred[t] if n_pred[t] else 0.0
+        rec = tp[t] / n_gold[t] if n_gold[t] else 0.0
+        f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        out[t] = {"p": round(prec, 4), "r": round(rec, 4), "f1": round(f, 4), "gold": n_gold[t]}
     return out
 
 
@@ -255,12 +381,84 @@ def export(net: CharConvTagger, crf: CRF, tables: FeatureTables, out: Path, meta
                                    encoding="utf-8")
 
 
+class Trainer:
+    """Epochs over packed rows with the CRF loss; after each, entity F1 on the dev sets, keeping
+    the weights of the best epoch (mean CLUENER dev F1 over the three types)."""
+
+    def __init__(self, net: CharConvTagger, crf: CRF, params: list, enc_dev: dict,
+                 dev_sets: dict, gap: int, rng: random.Random) -> None:
+        self.net, self.crf, self.params = net, crf, params
+        self.enc_dev, self.dev_sets, self.gap, self.rng = enc_dev, dev_sets, gap, rng
+        self.best, self.best_epoch = -1.0, -1
+        self.best_state: tuple[dict, dict] | None = None
+        self.history: list[dict] = []
+
+    def evaluate(self, label: str, loss: float, seconds: float) -> float:
+        scores = {k: prf(self.dev_sets[k], predict(self.net, self.crf, v, self.gap))
+                  for k, v in self.enc_dev.items()}
+        cd = scores["cluener_dev"]
+        key = (cd[PERSON]["f1"] + cd[ADDRESS]["f1"] + cd[ORG]["f1"]) / 3
+        self.history.append({"epoch": label, "loss": loss, "dev": scores})
+        print(f"{label} loss {loss:.1f} {seconds:.0f}s cluener_dev "
+              + " ".join(f"{t[:4]} {cd[t]['p']:.3f}/{cd[t]['r']:.3f}/{cd[t]['f1']:.3f}"
+                         for t in cd)
+              + " weibo_dev " + " ".join(f"{t[:4]} {v['f1']:.3f}"
+                                        for t, v in scores["weibo_dev"].items()), flush=True)
+        if key > self.best:
+            self.best, self.best_epoch = key, len(self.history) - 1
+            self.best_state = self._state()
+        return key
+
+    def _state(self) -> tuple[dict, dict]:
+        return ({k: v.detach().clone() for k, v in self.net.state_dict().items()},
+                {k: v.detach().clone() for k, v in self.crf.state_dict().items()})
+
+    def run(self, phase: str, items: list[Encoded], opt: torch.optim.Optimizer, epochs: int,
+            patience: int, average: int = 1) -> None:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
+        first = len(self.history)  # patience counts from the phase's start
+        recent: list[tuple[dict, dict]] = []
+        for epoch in range(epochs):
+            order = list(range(len(items)))
+            self.rng.shuffle(order)
+            rows = pack_rows([items[i] for i in order], self.gap, row_len=400)
+            total, t1 = 0.0, time.time()
+            for b in range(0, len(rows), 16):
+                uni, left, right, lex, tags = row_tensors(rows[b:b + 16], self.gap)
+                loss = self.crf.nll(self.net(uni, left, right, lex), tags)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.params, 5.0)
+                opt.step()
+                total += float(loss.detach())
+            sched.step()
+            self.evaluate(f"{phase} {epoch}", total, time.time() - t1)
+            recent = [*recent, self._state()][-average:]
+            if len(self.history) - 1 - max(self.best_epoch, first - 1) >= patience:
+                break
+        if average > 1 and len(recent) == average:
+            # The mean of the last epochs' weights (as in stochastic weight averaging) is often a
+            # little better than any one of them; it competes like another epoch.
+            current = self._state()
+            for i, part in enumerate((self.net, self.crf)):
+                part.load_state_dict({k: sum(r[i][k] for r in recent) / average
+                                      for k in recent[0][i]})
+            self.evaluate(f"{phase} mean of last {average}", 0.0, 0.0)
+            for i, part in enumerate((self.net, self.crf)):
+                part.load_state_dict(current[i])
+
+    def restore(self) -> None:
+        assert self.best_state is not None
+        self.net.load_state_dict(self.best_state[0])
+        self.crf.load_state_dict(self.best_state[1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--holdout", default="peoples_daily",
                     help="corpus left out entirely, for the cross-corpus test ('' for none)")
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--channels", type=int, default=96)
     ap.add_argument("--augment", type=int, default=1)
@@ -268,8 +466,28 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--domains", action=argparse.BooleanOptionalAction, default=True,
                     help="condition on the source corpus")
-    ap.add_argument("--cluener-copies", type=int, default=2,
+    ap.add_argument("--heads", action=argparse.BooleanOptionalAction, default=True,
+                    help="one output layer per source corpus (needs --domains)")
+    ap.add_argument("--cluener-copies", type=int, default=3,
                     help="augmented copies of CLUENER sentences (the target convention)")
+    ap.add_argument("--person-mix", default="0.45,0.35,0.16,0.04",
+                    help="replaced person names: shares seen in training, synthetic Chinese, "
+                    "transliterated foreign, Latin")
+    ap.add_argument("--generated-posts", type=int, default=0,
+                    help="posts from pisentinel.synth added to training (seed 1013)")
+    ap.add_argument("--synthetic-address", type=float, default=0.25,
+                    help="share of replaced addresses built from GB/T 2260 divisions")
+    ap.add_argument("--finetune-epochs", type=int, default=0,
+                    help="epochs on CLUENER alone (original + augmented) after the joint run")
+    ap.add_argument("--finetune-lr", type=float, default=5e-4)
+    ap.add_argument("--average", type=int, default=3,
+                    help="also try the mean weights of a phase's last N epochs")
+    ap.add_argument("--dilations", default="1,2,4,1",
+                    help="dilations of the residual convolutions (depth and reach)")
+    ap.add_argument("--resume", type=Path, default=None,
+                    help="skip the joint run: load this --checkpoint and only fine-tune")
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="also save the torch weights here (to fine-tune again without a rerun)")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -289,19 +507,25 @@ def main() -> None:
             sents = [merge_adjacent_addresses(s) for s in sents]
         train.extend(sents)
     base = list(train)
+    name_pools = NamePools(base, tuple(float(x) for x in args.person_mix.split(",")))
     for _ in range(args.augment):
-        train.extend(augment(base, rng))
+        train.extend(augment(base, rng, name_pools, args.synthetic_address))
     clue_base = [s for s in base if s.corpus == "cluener"]
     for _ in range(args.cluener_copies - 1):
-        train.extend(augment(clue_base, rng))
+        train.extend(augment(clue_base, rng, name_pools, args.synthetic_address))
+    train.extend(generated_posts(args.generated_posts))
     dev_sets = {"cluener_dev": clue["dev"], "weibo_dev": data["weibo_dev"],
                 "resume_dev": data["resume_dev"]}
 
     t0 = time.time()
     tables, pretrained = build_tables(s.text for s in train)
+    if args.resume:
+        tables = FeatureTables.load(args.resume.with_suffix(".tables.npz"))
     n_lex = N_LEX_FEATURES + (len(DOMAINS) if args.domains else 0)
+    dilations = tuple(int(d) for d in args.dilations.split(","))
+    heads = len(DOMAINS) if args.domains and args.heads else 1
     net = CharConvTagger(torch.from_numpy(pretrained), tables.n_bigrams, n_lex,
-                         channels=args.channels)
+                         channels=args.channels, dilations=dilations, heads=heads)
     gap = net.receptive_radius
     crf = CRF()
     enc_train = [Encoded(tables, s, args.domains) for s in train]
@@ -312,49 +536,40 @@ def main() -> None:
           f" features {time.time() - t0:.0f}s", flush=True)
 
     params = [p for p in net.parameters() if p.requires_grad] + list(crf.parameters())
-    opt = torch.optim.Adam(params, lr=2e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
-    best, best_epoch, best_state = -1.0, -1, None
-    history = []
-    for epoch in range(args.epochs):
-        order = list(range(len(enc_train)))
-        rng.shuffle(order)
-        rows = pack_rows([enc_train[i] for i in order], gap, row_len=400)
-        total, t1 = 0.0, time.time()
-        for b in range(0, len(rows), 16):
-            uni, left, right, lex, tags = row_tensors(rows[b:b + 16], gap)
-            loss = crf.nll(net(uni, left, right, lex), tags)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 5.0)
-            opt.step()
-            total += float(loss.detach())
-        sched.step()
-        scores = {k: prf(dev_sets[k], predict(net, crf, v, gap)) for k, v in enc_dev.items()}
-        cd = scores["cluener_dev"]
-        key = (cd[PERSON]["f1"] + cd[ADDRESS]["f1"] + cd[ORG]["f1"]) / 3
-        history.append({"epoch": epoch, "loss": total, "dev": scores})
-        print(f"epoch {epoch} loss {total:.1f} {time.time() - t1:.0f}s cluener_dev "
-              + " ".join(f"{t[:4]} {cd[t]['f1']:.3f}" for t in cd)
-              + " weibo_dev " + " ".join(f"{t[:4]} {v['f1']:.3f}"
-                                        for t, v in scores["weibo_dev"].items()), flush=True)
-        if key > best:
-            best, best_epoch = key, epoch
-            best_state = ({k: v.clone() for k, v in net.state_dict().items()},
-                          {k: v.clone() for k, v in crf.state_dict().items()})
-        elif epoch - best_epoch >= args.patience:
-            break
-    assert best_state is not None
-    net.load_state_dict(best_state[0])
-    crf.load_state_dict(best_state[1])
+    trainer = Trainer(net, crf, params, enc_dev, dev_sets, gap, rng)
+    if args.resume:
+        state = torch.load(args.resume)
+        net.load_state_dict(state["net"])
+        crf.load_state_dict(state["crf"])
+        trainer.evaluate("resumed", 0.0, 0.0)
+    else:
+        opt = torch.optim.Adam(params, lr=2e-3)
+        trainer.run("joint", enc_train, opt, args.epochs, args.patience, args.average)
+        trainer.restore()
+        if args.checkpoint:
+            torch.save({"net": net.state_dict(), "crf": crf.state_dict()}, args.checkpoint)
+            tables.save(args.checkpoint.with_suffix(".tables.npz"))
+    if args.finetune_epochs:
+        # The joint run learns from every corpus; a few gentler epochs on CLUENER alone then
+        # settle its conventions (which places count as addresses, where names end).
+        clue_train = [e for e, s in zip(enc_train, train, strict=True)
+                      if s.corpus.startswith("cluener")]
+        opt = torch.optim.Adam(params, lr=args.finetune_lr)
+        trainer.run("finetune", clue_train, opt, args.finetune_epochs, args.finetune_epochs,
+                    args.average)
+        trainer.restore()
+    history, best_epoch = trainer.history, trainer.best_epoch
     meta = {
         "name": MODEL_NAME,
         "gap": gap,
         "tags": list(TAGS),
         "channels": args.channels,
         "seed": args.seed,
+        "dilations": list(dilations),
+        "heads": heads,
         "epochs_run": len(history),
-        "best_epoch": best_epoch,
+        "best_epoch": history[best_epoch]["epoch"],
+        "finetune_epochs": args.finetune_epochs,
         "trained_on": sorted(train_sets),
         "held_out": ["cluener test split (12%, seed 20240917)"]
         + ([args.holdout] if args.holdout else []),
@@ -365,7 +580,8 @@ def main() -> None:
         meta["domains"] = list(DOMAINS)
         meta["domain"] = "cluener"
     export(net, crf, tables, args.out, meta, n_lex)
-    print(f"best epoch {best_epoch} dev key {best:.4f}; exported to {args.out}", flush=True)
+    print(f"best {history[best_epoch]['epoch']} dev key {trainer.best:.4f}; exported to {args.out}",
+          flush=True)
 
 
 if __name__ == "__main__":
