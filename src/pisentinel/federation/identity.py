@@ -18,18 +18,14 @@ from pathlib import Path
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey, VerifyKey
 
+from pisentinel.errors import BilingualError
 from pisentinel.protect import derive_key
 
 __all__ = ["FederationIdentity", "PeerCard", "TrustError"]
 
 
-class TrustError(ValueError):
+class TrustError(BilingualError, ValueError):
     """A peer card is malformed (message zh / en, never key material)."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from nacl.bindings import (
 )
 from nacl.exceptions import RuntimeError as NaclRuntimeError
 
+from pisentinel.errors import BilingualError
 from pisentinel.leads import LeadStore
 from pisentinel.leads import schema as t
 from pisentinel.protect import canonical_type, decrypt_value, normalize_value, pseudonym_token
@@ -59,13 +60,8 @@ PSI_TYPES = ("PHONE_NUMBER", "CN_ID_CARD", "USCC", "ORGANIZATION", "BANK_CARD", 
 _DOMAIN = b"pisentinel/psi/v1"
 
 
-class PsiError(ValueError):
+class PsiError(BilingualError, ValueError):
     """A PSI message that breaks the protocol (message zh / en; never an element or a value)."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)

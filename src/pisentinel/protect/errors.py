@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from pisentinel.errors import BilingualError
+
 __all__ = ["DecryptionError", "ProjectKeyError", "ProtectError"]
 
 
-class ProtectError(Exception):
+class ProtectError(BilingualError):
     """Base of protect errors; `message_zh` and `message_en` are fit to show a user."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def message(self, lang: str = "zh") -> str:
-        return self.message_zh if lang == "zh" else self.message_en
 
 
 class ProjectKeyError(ProtectError):

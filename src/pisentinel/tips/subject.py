@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pisentinel.detect import scan_text
 from pisentinel.detect.validators import uscc_ok
+from pisentinel.errors import BilingualError
 from pisentinel.protect import mask_value, normalize_value, pseudonym_token, redact_text
 
 __all__ = ["SUBJECT_KINDS", "NamedSubject", "SubjectError", "canonical_name", "name_subject"]
@@ -38,14 +39,9 @@ _HOST = re.compile(r"^[a-z0-9\u4e00-\u9fff-]+(\.[a-z0-9\u4e00-\u9fff-]+)+$")
 MAX_NAME = 120
 
 
-class SubjectError(ValueError):
+class SubjectError(BilingualError, ValueError):
     """The named subject cannot be read as its kind (message in Chinese and English, never the
     value)."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)
