@@ -189,3 +189,13 @@ def test_order_number_columns_are_not_phones() -> None:
                              "备注": pa.array(["13812345678", "无"])})
     rows = Scanner().scan_batch(batch, mask=lambda t, v: "*").to_pylist()
     assert [(r["column"], r["type"]) for r in rows] == [("备注", "PHONE_NUMBER")]
+
+
+def test_long_decimal_fraction_is_not_an_identifier() -> None:
+    """A timing written by a program (0.4930931269991561) holds a Luhn-valid 16-digit fraction;
+    it is a decimal number, not a card. The same digits standing alone are still a card."""
+    from pisentinel import scan_text
+
+    assert scan_text('"scan_posts": 0.4930931269991561,') == []
+    assert [f.type for f in scan_text("卡号 4930931269991561")] == ["BANK_CARD"]
+    assert [f.type for f in scan_text("手机 138.1234.5678")] == ["PHONE_NUMBER"]

@@ -83,7 +83,7 @@ def aligned_numbers(
 def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitRun, int, int, str]]:
     min_len, max_len = MIN_NUMBER, MAX_NUMBER
     for run in runs:
-        if run.end - run.start < min_len:
+        if run.end - run.start < min_len or _is_decimal(view, run):
             continue
         groups = run.groups
         for i in range(len(groups)):
@@ -98,3 +98,13 @@ def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitR
                 if total >= min_len:
                     digits = "".join(view[a:b] for a, b in groups[i : j + 1])
                     yield run, i, j, digits
+
+
+def _is_decimal(view: str, run: DigitRun) -> bool:
+    """0.4930931269991561, 12.3456789: a decimal number (a timing, a measurement), whose long
+    fraction is not an identifier however its digits happen to check out. Numbers written in
+    dotted groups have more than two groups or a longer first one (138.1234.5678)."""
+    if len(run.groups) != 2:
+        return False
+    (a, b), (c, d) = run.groups
+    return b - a <= 3 and c == b + 1 and view[b] == "." and d - c >= 6
