@@ -39,16 +39,27 @@ def mask_keep(value: str, keep_prefix: int, keep_suffix: int, *, strict: bool = 
     be hidden) hides at least half its significant characters, the kept ones shared between
     both ends.
     """
+    if value.isalnum():  # no separators to keep in place: one slice, no per-character test
+        hide = range(len(value))[slice(*_hidden_range(len(value), keep_prefix, keep_suffix,
+                                                      strict))]
+        if not hide:
+            return value
+        return value[: hide.start] + MASK_CHAR * len(hide) + value[hide.stop :]
     positions = [i for i, ch in enumerate(value) if is_significant(ch)]
-    n = len(positions)
+    hidden = set(positions[slice(*_hidden_range(len(positions), keep_prefix, keep_suffix,
+                                                strict))])
+    return "".join(MASK_CHAR if i in hidden else ch for i, ch in enumerate(value))
+
+
+def _hidden_range(n: int, keep_prefix: int, keep_suffix: int, strict: bool) -> tuple[int, int]:
+    """Slice bounds, over the `n` significant characters, of those to star."""
     pre, suf = max(keep_prefix, 0), max(keep_suffix, 0)
     if strict and n <= pre + suf:
         kept = n - (n + 1) // 2
         suf = min(suf, kept // 2)
         pre = min(pre, kept - suf)
         suf = kept - pre
-    hidden = set(positions[pre : n - suf])
-    return "".join(MASK_CHAR if i in hidden else ch for i, ch in enumerate(value))
+    return pre, n - suf
 
 
 def full_mask(value: str) -> str:

@@ -86,17 +86,21 @@ def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitR
         if run.end - run.start < min_len or _is_decimal(view, run):
             continue
         groups = run.groups
+        if len(groups) == 1:  # most runs: one plain number
+            s, e = groups[0]
+            if e - s <= max_len and view[s] not in "Xx":
+                yield run, 0, 0, view[s:e]
+            continue
         for i in range(len(groups)):
             if view[groups[i][0]] in "Xx":
                 continue
-            total = 0
+            digits = ""
             for j in range(i, len(groups)):
                 s, e = groups[j]
-                total += e - s
-                if total > max_len:
+                digits += view[s:e]
+                if len(digits) > max_len:
                     break
-                if total >= min_len:
-                    digits = "".join(view[a:b] for a, b in groups[i : j + 1])
+                if len(digits) >= min_len:
                     yield run, i, j, digits
 
 
