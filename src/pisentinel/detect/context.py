@@ -71,10 +71,8 @@ _SELF_CUED = {"label", "wechat+cue", "date+cue", "labelled_pair"}
 
 def window_start(view: str, start: int, window: int) -> int:
     lo = max(0, start - window)
-    last = None
-    for m in _BOUNDARY_RE.finditer(view, lo, start):
-        last = m
-    return last.end() if last is not None else lo
+    nearest = _BOUNDARY_RE.search(view[lo:start][::-1])  # boundaries are single characters
+    return start - nearest.start() if nearest is not None else lo
 
 
 @cache

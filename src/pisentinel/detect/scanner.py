@@ -56,6 +56,8 @@ def _obfuscated(raw: str, view: str) -> bool:
 
 def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
     """Among overlapping candidates keep the best scored (then the longest)."""
+    if len(cands) < 2:
+        return cands
     kept: list[Candidate] = []
     for c in sorted(cands, key=lambda c: (-c.score, -(c.end - c.start), c.start)):
         if c.type in _NON_EXCLUSIVE or not any(
@@ -121,7 +123,9 @@ class Scanner:
         ctx = ScanContext(normalize(text), families)
         ctx.found = _resolve_overlaps(self._run(self._primary, ctx))
         if self._composite:
-            ctx.found = _resolve_overlaps(ctx.found + self._run(self._composite, ctx))
+            extra = self._run(self._composite, ctx)
+            if extra:  # resolving is idempotent: nothing new, nothing to redo
+                ctx.found = _resolve_overlaps(ctx.found + extra)
         return ctx
 
     def _with_model(self, ctxs: list[ScanContext]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from operator import mul
 
 from pisentinel.knowledge import regions
 
@@ -14,8 +15,9 @@ _ID_CHECK = "10X98765432"
 
 def id_check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of an 18-digit resident ID (GB 11643-1999)."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
+    if len(first17) != 17:
+        raise ValueError("an ID check character needs 17 digits")
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def id18_checksum_ok(value: str) -> bool:
@@ -62,33 +64,32 @@ def age_on(birth: dt.date, today: dt.date | None = None) -> int:
 def luhn_ok(digits: str) -> bool:
     if not ascii_digits(digits):
         return False
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    rev = digits[::-1]
+    return (sum(map(int, rev[0::2])) + sum(map(_LUHN_DOUBLED.__getitem__, rev[1::2]))) % 10 == 0
+
+
+_LUHN_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
 
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_USCC_CHARS = frozenset(USCC_ALPHABET)
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_ORG_VALUE = {c: i for i, c in enumerate(_ORG_ALPHABET)}
 
 
 def uscc_ok(code: str) -> bool:
     """GB 32100-2015 check character, plus the embedded GB 11714 organisation-code check."""
     code = code.upper()
-    if len(code) != 18 or any(c not in USCC_ALPHABET for c in code):
+    if len(code) != 18 or not _USCC_CHARS.issuperset(code):
         return False
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    total = sum(map(mul, map(_USCC_VALUE.__getitem__, code[:17]), _USCC_WEIGHTS))
     if USCC_ALPHABET[(31 - total % 31) % 31] != code[17]:
         return False
     org = code[8:17]
-    s = sum(_ORG_ALPHABET.index(c) * w for c, w in zip(org[:8], _ORG_WEIGHTS, strict=True))
+    s = sum(map(mul, map(_ORG_VALUE.__getitem__, org[:8]), _ORG_WEIGHTS))
     check = 11 - s % 11
     expected = "X" if check == 10 else "0" if check == 11 else str(check)
     return org[8] == expected

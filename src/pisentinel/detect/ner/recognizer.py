@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from pisentinel.detect.finding import Explanation, Finding
+from pisentinel.detect.ner._context import stream_context
 from pisentinel.detect.ner._decode import (
     ENTITY_TYPES,
     decode_segments,
@@ -76,6 +77,15 @@ class NerRecognizer:
         self._session = ort.InferenceSession(
             str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
+        # A model with a "lac" entry also reads the states of the frozen LAC BiGRU encoder
+        # (lac.onnx, Baidu LAC as shipped in jieba, Apache-2.0), run per segment.
+        self._lac = None
+        self._lac_dim = 0
+        if "lac" in meta:
+            self._lac_dim = int(meta["lac"]["dim"])
+            self._lac = ort.InferenceSession(
+                str(model_dir / "lac.onnx"), options, providers=["CPUExecutionProvider"]
+            )
 
     def __repr__(self) -> str:
         return f"NerRecognizer(name={self.name!r})"
@@ -154,8 +164,11 @@ class NerRecognizer:
                 merged.append((s, e))
         return [(s, e) for s, e in merged if e > s]
 
-    def emissions(self, cp: np.ndarray) -> np.ndarray:
-        """Tag scores (len, N_TAGS) for a padded code-point stream."""
+    def emissions(self, cp: np.ndarray, starts: np.ndarray | None = None,
+                  lengths: np.ndarray | None = None) -> np.ndarray:
+        """Tag scores (len, N_TAGS) for a padded code-point stream holding segments at
+        `starts` with `lengths` (needed by models that read the LAC encoder; without them the
+        whole stream is one segment)."""
         uni, left, right, lex = featurize(self.tables, cp)
         if len(self._domain):
             lex = np.concatenate([lex, np.broadcast_to(self._domain, (len(cp), len(self._domain)))],
@@ -164,6 +177,10 @@ class NerRecognizer:
             "uni": uni[None, :], "left": left[None, :], "right": right[None, :],
             "lex": lex[None, :, :],
         }
+        if self._lac is not None:
+            if starts is None or lengths is None:
+                starts, lengths = np.array([0]), np.array([len(cp)])
+            feeds["ctx"] = stream_context(self._lac, uni, starts, lengths, self._lac_dim)[None]
         return self._session.run(None, feeds)[0][0]
 
     def _run(self, batch: list[tuple[int, int, str]], results: list[list[Finding]]) -> None:
@@ -172,7 +189,7 @@ class NerRecognizer:
         lengths = np.array([len(seg) for _, _, seg in batch], dtype=np.int64)
         starts = self.gap + np.concatenate(([0], np.cumsum(lengths + self.gap)[:-1]))
         cp = codepoints(stream)
-        em = self.emissions(cp)
+        em = self.emissions(cp, starts, lengths)
         tags = decode_segments(em, self.transitions, starts, lengths)
         conf = tag_confidence(em, tags)
         for s, e, t in spans_from_tags(tags):
