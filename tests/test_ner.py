@@ -299,3 +299,84 @@ def test_synthetic_names_and_addresses_are_well_formed() -> None:
         assert len(pools.latin_name(rng)) >= 2
         address = pools.address(rng)
         assert len(address) >= 2 and address[-1] in "市区县旗盟州乡镇会路街道巷号厦园场心"
+
+
+def _lac_module() -> ModuleType:
+    """training/ner/lac.py (builds ONNX graphs: needs onnx, a training-only dependency)."""
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("onnx")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training" / "ner"))
+    import lac
+
+    return lac
+
+
+def _synthetic_lac_weights(lac: ModuleType, vocab: int = 12) -> dict[str, np.ndarray]:
+    """Random weights with LAC's shapes (paddle layouts: fc [in, out], GRU weight as a flat
+    [H, 2H] block then [H, H] block); nothing from the real model."""
+    rng = np.random.default_rng(11)
+    h, emb = lac.HIDDEN, lac.EMB
+
+    def u(*shape: int) -> np.ndarray:
+        return rng.uniform(-0.3, 0.3, shape).astype(np.float32)
+
+    w = {"word_emb": u(vocab, emb), "fc_4.w": u(2 * h, lac.N_LAC_TAGS),
+         "fc_4.b": u(lac.N_LAC_TAGS), "crfw": u(lac.N_LAC_TAGS + 2, lac.N_LAC_TAGS)}
+    for i in range(4):
+        w[f"fc_{i}.w"] = u(emb if i < 2 else 2 * h, 3 * h)
+        w[f"fc_{i}.b"] = u(3 * h)
+        w[f"gru_{i}.w"] = u(3 * h * h)
+        w[f"gru_{i}.b"] = u(3 * h)
+    return w
+
+
+def _session(model: Any) -> Any:
+    import onnxruntime as ort
+
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_lac_onnx_encoder_matches_the_paddle_gru_reference(layers: int) -> None:
+    """The ONNX GRU op (gates z, r, h; z = 1 - paddle's update gate) reproduces paddle's
+    dynamic_gru, both directions, on rows of different lengths; padding gives zero states."""
+    lac = _lac_module()
+    w = _synthetic_lac_weights(lac)
+    session = _session(lac.encoder_onnx(w["word_emb"], w, layers, layers == 2, half=False))
+    rows = [np.array([3, 1, 4, 1, 5, 9, 2]), np.array([6, 5, 3])]
+    ids = np.zeros((2, 7), dtype=np.int64)
+    for r, row in enumerate(rows):
+        ids[r, :len(row)] = row
+    out = session.run(None, {"ids": ids, "lens": np.array([7, 3], dtype=np.int32)})[0]
+    for r, row in enumerate(rows):
+        states, emissions = lac.forward_numpy(w, row, layers)
+        expected = np.concatenate([states, emissions], 1) if layers == 2 else states
+        np.testing.assert_allclose(out[r, :len(row)], expected, atol=2e-5)
+    assert not out[1, 3:, :lac.STATE_DIM].any()
+
+
+def test_lac_states_of_a_segment_do_not_depend_on_its_neighbours() -> None:
+    """In the packed stream each segment gets the states it would get alone (the BiGRU does
+    not run across gaps), and the gaps stay zero."""
+    from pisentinel.detect.ner._context import stream_context
+
+    lac = _lac_module()
+    w = _synthetic_lac_weights(lac)
+    session = _session(lac.encoder_onnx(w["word_emb"], w, 1, False, half=False))
+    segments = [np.array([1, 2, 3, 4]), np.array([5, 6]), np.array([7, 8, 9, 10, 11])]
+    gap = 3
+    starts = np.array([gap, gap + 4 + gap, gap + 4 + gap + 2 + gap])
+    stream = np.zeros(starts[-1] + 5 + gap, dtype=np.int64)
+    for s, seg in zip(starts, segments, strict=True):
+        stream[s:s + len(seg)] = seg
+    lengths = np.array([len(s) for s in segments])
+    ctx = stream_context(session, stream, starts, lengths, lac.STATE_DIM)
+    for s, seg in zip(starts, segments, strict=True):
+        alone = stream_context(session, seg, np.array([0]), np.array([len(seg)]), lac.STATE_DIM)
+        np.testing.assert_allclose(ctx[s:s + len(seg)], alone, atol=1e-6)
+    inside = np.zeros(len(stream), dtype=bool)
+    for s, n in zip(starts, lengths, strict=True):
+        inside[s:s + n] = True
+    assert not ctx[~inside].any()

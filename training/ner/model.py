@@ -13,16 +13,22 @@ from pisentinel.detect.ner._decode import N_TAGS, allowed_transitions
 class CharConvTagger(nn.Module):
     def __init__(self, pretrained: torch.Tensor, n_bigrams: int, n_lex: int, channels: int = 96,
                  dilations: tuple[int, ...] = (1, 2, 4, 1), uni_dim: int = 48, bi_dim: int = 32,
-                 dropout: float = 0.25, heads: int = 1) -> None:
+                 dropout: float = 0.25, heads: int = 1, ctx_dim: int = 0,
+                 use_pre: bool = True) -> None:
         super().__init__()
         n_chars = pretrained.shape[0]
         # Frozen pretrained vectors keep unseen characters meaningful; the trainable part starts
-        # at zero so characters absent from training add nothing.
-        self.pre = nn.Embedding.from_pretrained(pretrained, freeze=True)
+        # at zero so characters absent from training add nothing. With `ctx_dim` the model also
+        # reads the frozen LAC encoder's states (computed outside, see lac.py), which carry the
+        # same char vectors in context, so `use_pre` may drop the plain ones.
+        self.use_pre = use_pre
+        self.pre = nn.Embedding.from_pretrained(pretrained, freeze=True) if use_pre else None
         self.uni = nn.Embedding(n_chars, uni_dim, padding_idx=0)
         nn.init.zeros_(self.uni.weight)
         self.bi = nn.Embedding(n_bigrams, bi_dim, padding_idx=0)
-        self.inp = nn.Linear(pretrained.shape[1] + uni_dim + 2 * bi_dim + n_lex, channels)
+        self.ctx_dim = ctx_dim
+        pre_dim = pretrained.shape[1] if use_pre else 0
+        self.inp = nn.Linear(pre_dim + uni_dim + 2 * bi_dim + n_lex + ctx_dim, channels)
         self.convs = nn.ModuleList(
             nn.Conv1d(channels, channels, 3, dilation=d, padding=d) for d in dilations
         )
@@ -36,8 +42,13 @@ class CharConvTagger(nn.Module):
         self.receptive_radius = sum(dilations)
 
     def forward(self, uni: torch.Tensor, left: torch.Tensor, right: torch.Tensor,
-                lex: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([self.pre(uni), self.uni(uni), self.bi(left), self.bi(right), lex], dim=-1)
+                lex: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [self.uni(uni), self.bi(left), self.bi(right), lex]
+        if self.pre is not None:
+            parts.insert(0, self.pre(uni))
+        if ctx is not None:
+            parts.append(ctx)
+        x = torch.cat(parts, dim=-1)
         h = torch.relu(self.inp(self.drop(x))).transpose(1, 2)
         for conv in self.convs:
             h = h + torch.relu(conv(self.drop(h)))

@@ -24,6 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpora import ADDRESS, ORG, PERSON, Sentence, load_all, split_cluener
+from lac import LacFeatures, aligned_embedding, encoder_onnx, load_weights
 from lexicon import SURNAMES, build_tables
 from model import CRF, CharConvTagger
 
@@ -35,6 +36,7 @@ from pisentinel.detect.ner._decode import (
 )
 from pisentinel.detect.ner._features import (
     N_LEX_FEATURES,
+    N_RESERVED,
     FeatureTables,
     codepoints,
     featurize,
@@ -42,6 +44,7 @@ from pisentinel.detect.ner._features import (
 
 TAG_ID = {t: i for i, t in enumerate(TAGS)}
 MODEL_NAME = "charcnn-crf-zh"
+LAC_MODEL_NAME = "lac-charcnn-crf-zh"
 
 
 def merge_adjacent_addresses(s: Sentence) -> Sentence:
@@ -222,6 +225,23 @@ def generated_posts(n: int, seed: int = 1013) -> list[Sentence]:
     return out
 
 
+def chatter_negatives(n: int, seed: int = 2027) -> list[Sentence]:
+    """`n` generated posts (pisentinel.synth, "default" and "harder" mixes, a seed the
+    benchmarks do not use) that hold no PERSON_NAME or ADDRESS at all: pure negatives, so the
+    model learns that 羽毛球, 咖啡店, 快递单号 or 3楼 are no entity without the generator's own
+    name and address convention pulling CLUENER's apart (as the labelled posts of m6/m7 did)."""
+    if n <= 0:
+        return []
+    from pisentinel.synth import generate_texts
+
+    out: list[Sentence] = []
+    for mix, want in (("default", n - n // 2), ("harder", n // 2)):
+        kept = [Sentence(x.text, (), "cluener") for x in generate_texts(4 * want, seed, mix)
+                if x.text and not any(t in (PERSON, ADDRESS) for t, _, _ in x.spans)]
+        out.extend(kept[:want])
+    return out
+
+
 def tag_array(s: Sentence) -> np.ndarray:
     tags = np.zeros(len(s.text), dtype=np.int64)
     for a, b, t in s.spans:
@@ -248,6 +268,16 @@ class Encoded:
             onehot[:, DOMAINS.index(domain or s.corpus.removesuffix("+aug"))] = 1.0
             self.lex = np.concatenate([self.lex, onehot], axis=1)
         self.tags = tag_array(s)
+        self.ctx: np.ndarray | None = None  # frozen LAC states, float16 (see add_context)
+
+
+def add_context(items: list[Encoded], lac: LacFeatures | None) -> None:
+    """Attach the frozen LAC encoder's states to every sentence (computed once: the encoder
+    is not trained)."""
+    if lac is None:
+        return
+    for it, ctx in zip(items, lac([it.uni for it in items]), strict=True):
+        it.ctx = ctx
 
 
 def pack_rows(items: list[Encoded], gap: int, row_len: int) -> list[list[Encoded]]:
@@ -270,6 +300,8 @@ def row_tensors(rows: list[list[Encoded]], gap: int) -> tuple[torch.Tensor, ...]
     right = np.zeros((b, length), dtype=np.int64)
     lex = np.zeros((b, length, rows[0][0].lex.shape[1]), dtype=np.float32)
     tags = np.zeros((b, length), dtype=np.int64)
+    first = rows[0][0].ctx
+    ctx = None if first is None else np.zeros((b, length, first.shape[1]), dtype=np.float32)
     for r, row in enumerate(rows):
         pos = gap
         for it in row:
@@ -279,8 +311,16 @@ def row_tensors(rows: list[list[Encoded]], gap: int) -> tuple[torch.Tensor, ...]
             right[r, pos:pos + n] = it.right
             lex[r, pos:pos + n] = it.lex
             tags[r, pos:pos + n] = it.tags
+            if ctx is not None and it.ctx is not None and len(it.ctx):
+                ctx[r, pos:pos + n] = it.ctx
             pos += n + gap
-    return tuple(torch.from_numpy(a) for a in (uni, left, right, lex, tags))
+    arrays = (uni, left, right, lex, tags) if ctx is None else (uni, left, right, lex, tags, ctx)
+    return tuple(torch.from_numpy(a) for a in arrays)
+
+
+def run_net(net: CharConvTagger, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Emissions for the tensors of `row_tensors` (tags at index 4 are skipped)."""
+    return net(*tensors[:4], *tensors[5:])
 
 
 def predict(net: CharConvTagger, crf: CRF, items: list[Encoded], gap: int
@@ -291,8 +331,7 @@ def predict(net: CharConvTagger, crf: CRF, items: list[Encoded], gap: int
     with torch.no_grad():
         for start in range(0, len(items), 256):
             chunk = items[start:start + 256]
-            uni, left, right, lex, _ = row_tensors([chunk], gap)
-            em = net(uni, left, right, lex)[0].numpy()
+            em = run_net(net, row_tensors([chunk], gap))[0].numpy()
             offsets, pos = [], gap
             for it in chunk:
                 offsets.append(pos)
@@ -364,16 +403,25 @@ def shrink_embeddings(path: Path) -> None:
 
 
 def export(net: CharConvTagger, crf: CRF, tables: FeatureTables, out: Path, meta: dict,
-           n_lex: int) -> None:
+           n_lex: int, lac_model: bytes | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     net.eval()
     n = 50
-    dummy = (torch.zeros(1, n, dtype=torch.int64), torch.zeros(1, n, dtype=torch.int64),
-             torch.zeros(1, n, dtype=torch.int64), torch.zeros(1, n, n_lex))
-    axes = {k: {0: "batch", 1: "length"} for k in ("uni", "left", "right", "lex", "emissions")}
-    torch.onnx.export(net, dummy, str(out / "model.onnx"), input_names=["uni", "left", "right",
-                      "lex"], output_names=["emissions"], dynamic_axes=axes, opset_version=17,
+    dummy: tuple[torch.Tensor, ...] = (
+        torch.zeros(1, n, dtype=torch.int64), torch.zeros(1, n, dtype=torch.int64),
+        torch.zeros(1, n, dtype=torch.int64), torch.zeros(1, n, n_lex))
+    names = ["uni", "left", "right", "lex"]
+    if net.ctx_dim:
+        dummy = (*dummy, torch.zeros(1, n, net.ctx_dim))
+        names.append("ctx")
+    axes = {k: {0: "batch", 1: "length"} for k in (*names, "emissions")}
+    torch.onnx.export(net, dummy, str(out / "model.onnx"), input_names=names,
+                      output_names=["emissions"], dynamic_axes=axes, opset_version=17,
                       dynamo=False)
+    if lac_model is not None:
+        (out / "lac.onnx").write_bytes(lac_model)
+    elif (out / "lac.onnx").exists():
+        (out / "lac.onnx").unlink()
     shrink_embeddings(out / "model.onnx")
     tables.save(out / "tables.npz")
     meta = dict(meta, transitions=crf.trans().detach().numpy().round(4).tolist())
@@ -424,8 +472,8 @@ class Trainer:
             rows = pack_rows([items[i] for i in order], self.gap, row_len=400)
             total, t1 = 0.0, time.time()
             for b in range(0, len(rows), 16):
-                uni, left, right, lex, tags = row_tensors(rows[b:b + 16], self.gap)
-                loss = self.crf.nll(self.net(uni, left, right, lex), tags)
+                tensors = row_tensors(rows[b:b + 16], self.gap)
+                loss = self.crf.nll(run_net(self.net, tensors), tensors[4])
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.params, 5.0)
@@ -475,6 +523,8 @@ def main() -> None:
                     "transliterated foreign, Latin")
     ap.add_argument("--generated-posts", type=int, default=0,
                     help="posts from pisentinel.synth added to training (seed 1013)")
+    ap.add_argument("--chatter", type=int, default=400,
+                    help="generated posts with no name or address, as negatives (seed 2027)")
     ap.add_argument("--synthetic-address", type=float, default=0.25,
                     help="share of replaced addresses built from GB/T 2260 divisions")
     ap.add_argument("--finetune-epochs", type=int, default=0,
@@ -486,6 +536,12 @@ def main() -> None:
                     help="dilations of the residual convolutions (depth and reach)")
     ap.add_argument("--resume", type=Path, default=None,
                     help="skip the joint run: load this --checkpoint and only fine-tune")
+    ap.add_argument("--lac-layers", type=int, default=1, choices=(0, 1, 2),
+                    help="read the states of this many layers of the frozen LAC BiGRU (0: none)")
+    ap.add_argument("--lac-emissions", action=argparse.BooleanOptionalAction, default=False,
+                    help="also read LAC's 57 tag scores (needs --lac-layers 2)")
+    ap.add_argument("--pre", action=argparse.BooleanOptionalAction, default=False,
+                    help="also read LAC's plain char vectors (on by itself when --lac-layers 0)")
     ap.add_argument("--checkpoint", type=Path, default=None,
                     help="also save the torch weights here (to fine-tune again without a rerun)")
     args = ap.parse_args()
@@ -514,6 +570,7 @@ def main() -> None:
     for _ in range(args.cluener_copies - 1):
         train.extend(augment(clue_base, rng, name_pools, args.synthetic_address))
     train.extend(generated_posts(args.generated_posts))
+    train.extend(chatter_negatives(args.chatter))
     dev_sets = {"cluener_dev": clue["dev"], "weibo_dev": data["weibo_dev"],
                 "resume_dev": data["resume_dev"]}
 
@@ -524,13 +581,30 @@ def main() -> None:
     n_lex = N_LEX_FEATURES + (len(DOMAINS) if args.domains else 0)
     dilations = tuple(int(d) for d in args.dilations.split(","))
     heads = len(DOMAINS) if args.domains and args.heads else 1
+    lac_model: bytes | None = None
+    lac = None
+    ctx_dim = 0
+    if args.lac_layers:
+        weights = load_weights()
+        emb = aligned_embedding(tables.char_keys, N_RESERVED, weights)
+        lac_model = encoder_onnx(emb, weights, args.lac_layers,
+                                 args.lac_emissions).SerializeToString()
+        lac = LacFeatures(lac_model)
+        ctx_dim = 256 + (57 if args.lac_emissions else 0)
     net = CharConvTagger(torch.from_numpy(pretrained), tables.n_bigrams, n_lex,
-                         channels=args.channels, dilations=dilations, heads=heads)
+                         channels=args.channels, dilations=dilations, heads=heads,
+                         ctx_dim=ctx_dim, use_pre=args.pre or not args.lac_layers)
     gap = net.receptive_radius
     crf = CRF()
     enc_train = [Encoded(tables, s, args.domains) for s in train]
     enc_dev = {k: [Encoded(tables, s, args.domains, "cluener") for s in v]
                for k, v in dev_sets.items()}
+    t1 = time.time()
+    add_context(enc_train, lac)
+    for v in enc_dev.values():
+        add_context(v, lac)
+    if lac is not None:
+        print(f"LAC states ({args.lac_layers} layers) {time.time() - t1:.0f}s", flush=True)
     print(f"train sentences {len(train)} chars {sum(len(s.text) for s in train)} "
           f"chars-vocab {tables.n_chars} bigrams {tables.n_bigrams} lexicon {len(tables.lex_keys)}"
           f" features {time.time() - t0:.0f}s", flush=True)
@@ -560,7 +634,7 @@ def main() -> None:
         trainer.restore()
     history, best_epoch = trainer.history, trainer.best_epoch
     meta = {
-        "name": MODEL_NAME,
+        "name": LAC_MODEL_NAME if args.lac_layers else MODEL_NAME,
         "gap": gap,
         "tags": list(TAGS),
         "channels": args.channels,
@@ -570,6 +644,7 @@ def main() -> None:
         "epochs_run": len(history),
         "best_epoch": history[best_epoch]["epoch"],
         "finetune_epochs": args.finetune_epochs,
+        "chatter": args.chatter,
         "trained_on": sorted(train_sets),
         "held_out": ["cluener test split (12%, seed 20240917)"]
         + ([args.holdout] if args.holdout else []),
@@ -579,7 +654,10 @@ def main() -> None:
     if args.domains:
         meta["domains"] = list(DOMAINS)
         meta["domain"] = "cluener"
-    export(net, crf, tables, args.out, meta, n_lex)
+    if args.lac_layers:
+        meta["lac"] = {"layers": args.lac_layers, "emissions": args.lac_emissions,
+                       "dim": ctx_dim, "pre": args.pre}
+    export(net, crf, tables, args.out, meta, n_lex, lac_model)
     print(f"best {history[best_epoch]['epoch']} dev key {trainer.best:.4f}; exported to {args.out}",
           flush=True)
 
