@@ -199,3 +199,35 @@ def test_long_decimal_fraction_is_not_an_identifier() -> None:
     assert scan_text('"scan_posts": 0.4930931269991561,') == []
     assert [f.type for f in scan_text("卡号 4930931269991561")] == ["BANK_CARD"]
     assert [f.type for f in scan_text("手机 138.1234.5678")] == ["PHONE_NUMBER"]
+
+
+def test_cyclic_collector_is_paused_only_while_a_batch_is_scanned() -> None:
+    """scan_batch pauses the cyclic collector for speed; it must come back on afterwards, also
+    when the mask raises, and stay off for a caller who had turned it off."""
+    import gc
+
+    batch = pa.record_batch({"备注": pa.array(TEXTS, pa.string())})
+    seen: list[bool] = []
+
+    def spy_mask(pi_type: str, value: str) -> str:
+        seen.append(gc.isenabled())
+        return "*"
+
+    assert gc.isenabled()
+    Scanner().scan_batch(batch, mask=spy_mask)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+    def failing_mask(pi_type: str, value: str) -> str:
+        raise RuntimeError("mask failed")
+
+    with pytest.raises(RuntimeError):
+        Scanner().scan_batch(batch, mask=failing_mask)
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        Scanner().scan_batch(batch, mask=spy_mask)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

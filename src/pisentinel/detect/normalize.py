@@ -133,12 +133,11 @@ def digit_runs(view: str, min_chars: int = 5) -> list[DigitRun]:
         start, end = m.span()
         if end - start < min_chars:
             continue
-        text = m.group(0)
-        if text.isdigit():
+        if m.group(0).isdigit():
             runs.append(DigitRun(start, end, ((start, end),)))
-            continue
-        groups = tuple((start + g.start(), start + g.end()) for g in _GROUP_RE.finditer(text))
-        runs.append(DigitRun(start, end, groups))
+        else:
+            runs.append(DigitRun(start, end, tuple(
+                map(re.Match.span, _GROUP_RE.finditer(view, start, end)))))
     return runs
 
 
