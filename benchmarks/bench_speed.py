@@ -325,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", nargs="*", default=[], choices=[*ENGINES, "batch"])
     ap.add_argument("--write", type=Path, default=RESULTS)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--section", default="speed",
+                    help="section of the results file to replace (one per corpus variant)")
     args = ap.parse_args(argv)
 
     from pisentinel.synth import generate_corpus
@@ -375,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     body = render(runs, note, ratio)
     print(body)
     if not args.no_write:
-        write_section(args.write, "speed", body)
+        write_section(args.write, args.section, body)
     return 0
 
 

@@ -231,3 +231,17 @@ def test_cyclic_collector_is_paused_only_while_a_batch_is_scanned() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_scan_texts_equals_scan_text_one_by_one() -> None:
+    """The batched API packs texts into one model call; it must find what one call per text
+    finds, with the same offsets, for every text including empty ones."""
+    from pisentinel import scan_texts
+
+    texts = [*TEXTS, "", "收件人王小明，电话13912345678，地址上海市浦东新区世纪大道100号"]
+    batched = scan_texts(texts)
+    single = [scan_text(t) if t else [] for t in texts]
+    assert len(batched) == len(texts)
+    assert [[(f.type, f.start, f.end, f.score) for f in x] for x in batched] == [
+        [(f.type, f.start, f.end, f.score) for f in x] for x in single]
+    assert any(f.type == "PERSON_NAME" for f in batched[-1])

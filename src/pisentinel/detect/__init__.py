@@ -7,7 +7,8 @@ from pisentinel.detect.scanner import (
            default_scanner,
            scan_batch,
            scan_text,
+           scan_texts,
 )
 
 __all__ = ["FINDINGS_SCHEMA", "Explanation", "Finding", "Scanner", "default_scanner", "scan_batch",
-           "scan_text"]
+           "scan_text", "scan_texts"]

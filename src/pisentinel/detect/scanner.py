@@ -300,6 +300,16 @@ def scan_text(text: str, types: Iterable[str] | None = None,
     return _scanner_for(frozenset(types) if types is not None else None, min_score).scan_text(text)
 
 
+def scan_texts(texts: Sequence[str | None], types: Iterable[str] | None = None,
+               min_score: float = DEFAULT_MIN_SCORE) -> list[list[Finding]]:
+    """`scan_text` over many texts, with one prefilter pass and one call of the trained model
+    for all of them: for more than a handful of texts, several times faster than a loop."""
+    if types is None and min_score == DEFAULT_MIN_SCORE:
+        return default_scanner().scan_texts(texts)
+    scanner = _scanner_for(frozenset(types) if types is not None else None, min_score)
+    return scanner.scan_texts(texts)
+
+
 @cache
 def _scanner_for(types: frozenset[str] | None, min_score: float) -> Scanner:
     return Scanner(types=types, min_score=min_score)
@@ -310,4 +320,5 @@ def scan_batch(batch: pa.RecordBatch | pa.Table, columns: Sequence[str] | None =
     return default_scanner().scan_batch(batch, columns)
 
 
-__all__ = ["FINDINGS_SCHEMA", "F", "Scanner", "default_scanner", "scan_batch", "scan_text"]
+__all__ = ["FINDINGS_SCHEMA", "F", "Scanner", "default_scanner", "scan_batch", "scan_text",
+           "scan_texts"]
