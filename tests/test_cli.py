@@ -116,6 +116,25 @@ def test_redact_table_keeps_shape_and_drops_pi(data: Path, tmp_path: Path, metho
     assert "20230101123456" in text  # an order number is not PI and stays
 
 
+def test_redact_masks_a_mistyped_id_in_an_id_column(tmp_path: Path) -> None:
+    """A wrong check digit makes a value no ID for the detector, but in a 身份证号 column it is
+    a mistyped ID one digit from the real one: the redacted copy must not show it. Placeholders
+    (无) and numbers in columns that say they are not PI (订单号) stay."""
+    wrong = ID[:17] + ("0" if ID[17] != "0" else "1")
+    src = tmp_path / "名单.csv"
+    src.write_text(f"身份证号,订单号\n{ID},202301011234567890\n{wrong},202301011234567891\n无,\n",
+                   encoding="utf-8")
+    out = tmp_path / "名单_脱敏.csv"
+    code, output = invoke("redact", str(src), "-o", str(out))
+    assert code == 0, output
+    rows = list(csv.reader(out.read_text("utf-8-sig").splitlines()))
+    assert rows[1][0] == ID[:6] + "*" * 8 + ID[-4:]
+    assert rows[2][0] == wrong[:6] + "*" * 8 + wrong[-4:]
+    assert rows[3][0] == "无"
+    assert [r[1] for r in rows[1:3]] == ["202301011234567890", "202301011234567891"]
+    assert "1 处未通过校验" in output
+
+
 def test_redact_text_file_mask(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "posts_masked.txt"
     code, _ = invoke("redact", str(data / "posts.txt"), "-o", str(out))

@@ -10,7 +10,7 @@ from pisentinel.cli import audit
 from pisentinel.cli.common import console, fail, split_list, user_errors
 from pisentinel.cli.i18n import t
 from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
-from pisentinel.engine.fileredact import TEXT_SUFFIXES, redact_file
+from pisentinel.engine.fileredact import BY_HEADER, TEXT_SUFFIXES, redact_file
 from pisentinel.protect import METHODS, load_project_key
 
 OUTPUTS = (*TEXT_SUFFIXES, ".jsonl", ".csv", ".parquet", ".xlsx")
@@ -46,4 +46,7 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             counts = redact_file(source, output, Scanner(min_score=min_score), method,
                                  split_list(columns), key)
+        by_header = counts.pop(BY_HEADER, 0)
         console.print(t("redacted", n=sum(counts.values()), path=output))
+        if by_header:
+            console.print(t("redacted_by_header", n=by_header))

@@ -6,22 +6,54 @@ temporary file and renamed, so a failed run never leaves a half-redacted file th
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 
+from pisentinel.detect.finding import Explanation, Finding
+from pisentinel.detect.headers import header_says_not_pi, header_type
 from pisentinel.detect.scanner import Scanner
 from pisentinel.engine.sinks import TableSink
 from pisentinel.engine.sources import read_batches
 from pisentinel.protect import redact_text
 
 TEXT_SUFFIXES = (".txt", ".log", ".md")
+BY_HEADER = "column_header"
+
+# Identifier types whose column header is enough to redact a cell that failed validation: an ID
+# number with a wrong check digit in a 身份证号 column is a mistyped ID, one digit from the real
+# one, and a redacted copy must not show it.
+_IDENTIFIER_TYPES = frozenset({"CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD", "PASSPORT",
+                               "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "QQ_NUMBER", "WECHAT_ID",
+                               "EMAIL", "LICENSE_PLATE", "IP_ADDRESS", "USCC"})
+_IDENTIFIER_SHAPE = re.compile(r"(?:[0-9A-Za-z][^0-9A-Za-z]{0,2}){5}")
+
+
+def _unvalidated_cells(col: pa.Array, header: str, taken: set[int]) -> list[tuple[int, Finding]]:
+    """Cells of an identifier column that hold an identifier-like value (five or more letters or
+    digits) the detector did not confirm: found by the header alone, and said so."""
+    hint = header_type(header)
+    if hint not in _IDENTIFIER_TYPES or header_says_not_pi(header):
+        return []
+    expl = Explanation(BY_HEADER, "identifier_shape", 0.5, ("header",),
+                       note="validation failed or value unrecognised")
+    out = []
+    for row, value in enumerate(col.to_pylist()):
+        if row in taken or not isinstance(value, str) or not _IDENTIFIER_SHAPE.search(value):
+            continue
+        v = value.strip()
+        start = value.index(v)
+        out.append((row, Finding(hint, start, start + len(v), 0.5, expl, v, v)))
+    return out
 
 
 def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str] | None,
                  method: str, key: bytes | None, counts: Counter[str]) -> pa.RecordBatch:
+    """`counts` gains one per redacted span by type, and under BY_HEADER the cells redacted on
+    their column header alone (also counted by type)."""
     names = list(columns) if columns else batch.schema.names
     arrays = []
     for name in batch.schema.names:
@@ -29,10 +61,14 @@ def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str]
         if name not in names:
             arrays.append(col)
             continue
-        by_row: dict[int, list] = {}
+        by_row: dict[int, list[Finding]] = {}
         for row, f in scanner.scan_array(col, header=name):
             by_row.setdefault(row, []).append(f)
             counts[f.type] += 1
+        for row, f in _unvalidated_cells(col, name, set(by_row)):
+            by_row[row] = [f]
+            counts[f.type] += 1
+            counts[BY_HEADER] += 1
         if not by_row:
             arrays.append(col)
             continue
