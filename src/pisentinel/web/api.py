@@ -296,18 +296,24 @@ def _download(data: bytes, fmt: str, filename: str) -> Response:
         "Cache-Control": "no-store"})
 
 
-def export_run_report(svc: Services, who: Principal, run_id: str, fmt: str,
-                      lang: str) -> Response:
+def _audited_download(svc: Services, who: Principal, kind: str, ident: str, data: bytes,
+                      fmt: str, lang: str, filename: str) -> Response:
+    """A report leaves the system: the audit log keeps who took which bytes (their hash)."""
     import hashlib
 
+    svc.store.audit(who.name, "report.export", kind, ident, detail={
+        "format": fmt, "lang": lang, "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data)})
+    return _download(data, fmt, filename)
+
+
+def export_run_report(svc: Services, who: Principal, run_id: str, fmt: str,
+                      lang: str) -> Response:
     from pisentinel.leads.reports import render_run_report_bytes
 
     _run_or_404(svc, run_id)
     data = render_run_report_bytes(svc.store, run_id, fmt, lang=lang)
-    svc.store.audit(who.name, "report.export", "run", run_id, detail={
-        "format": fmt, "lang": lang, "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data)})
-    return _download(data, fmt, f"run-{run_id}.{fmt}")
+    return _audited_download(svc, who, "run", run_id, data, fmt, lang, f"run-{run_id}.{fmt}")
 
 
 @router.get("/runs/{run_id}/report", tags=["reports"], summary="Download a run report",
@@ -454,17 +460,13 @@ def post_status(lead_id: LeadId, body: StatusBody, who: Annotated[Principal, Dep
 
 def export_lead_report(svc: Services, who: Principal, lead_id: int, fmt: str,
                        lang: str) -> Response:
-    import hashlib
-
     from pisentinel.leads.reports import render_lead_report_bytes
     from pisentinel.leads.reports.context import lead_number
 
     lead = lead_or_404(svc, lead_id)
     data = render_lead_report_bytes(svc.store, lead_id, fmt, lang=lang)
-    svc.store.audit(who.name, "report.export", "lead", str(lead_id), detail={
-        "format": fmt, "lang": lang, "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data)})
-    return _download(data, fmt, f"{lead_number(lead)}.{fmt}")
+    return _audited_download(svc, who, "lead", str(lead_id), data, fmt, lang,
+                             f"{lead_number(lead)}.{fmt}")
 
 
 @router.get("/leads/{lead_id}/report", tags=["reports"], summary="Download a lead report",
