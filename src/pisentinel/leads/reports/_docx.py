@@ -23,7 +23,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from pisentinel.leads.reports._labels import SECTIONS, words
+from pisentinel.leads.reports._labels import SECTIONS, summary_table, words
 
 __all__ = ["render_docx"]
 
@@ -550,33 +550,8 @@ def render_docx(context: dict[str, Any], *, chart_png: bytes | None = None) -> b
         doc.add_heading(s["run_summary"], 1)
         _para(doc, w["lead_count"].format(n=len(context["summary"])))
         if context["summary"]:
-            _table(
-                doc,
-                [
-                    w["number"],
-                    w["title"],
-                    w["subject"],
-                    w["col_severity"],
-                    w["col_people"],
-                    w["col_action"],
-                    w["col_status"],
-                    w["col_evidence"],
-                ],
-                [
-                    [
-                        r["number"],
-                        r["title"],
-                        r["subject"],
-                        r["severity"],
-                        r["affected_people"],
-                        r["action"],
-                        r["status"],
-                        r["evidence"],
-                    ]
-                    for r in context["summary"]
-                ],
-                [2.6, 4.0, 1.9, 1.8, 1.3, 2.0, 1.2, 0.8],
-            )
+            _table(doc, *summary_table(context["summary"], w),
+                   [2.6, 4.0, 1.9, 1.8, 1.3, 2.0, 1.2, 0.8])
         doc.add_heading(s["run_chart"], 1)
         _table(
             doc,

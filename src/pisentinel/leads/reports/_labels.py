@@ -6,9 +6,10 @@ Section names follow how a procuratorate writes up a lead (线索来源, 基本�
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["LANGS", "MODEL_NAMES", "SECTIONS", "SUBJECT_TYPES", "label", "model_name"]
+__all__ = ["LANGS", "MODEL_NAMES", "SECTIONS", "SUBJECT_TYPES", "label", "model_name",
+           "summary_table"]
 
 LANGS: Final = ("zh", "en")
 
@@ -292,3 +293,17 @@ def subject_type_name(kind: str, lang: str) -> str:
     if names is None:
         return kind
     return names[0] if lang == "zh" else names[1]
+
+
+# The run summary table: (word for the heading, key of the row in the run context's summary).
+_SUMMARY_COLUMNS: Final = (("number", "number"), ("title", "title"), ("subject", "subject"),
+                           ("col_severity", "severity"), ("col_people", "affected_people"),
+                           ("col_action", "action"), ("col_status", "status"),
+                           ("col_evidence", "evidence"))
+
+
+def summary_table(summary: list[dict[str, Any]], w: dict[str, str]
+                  ) -> tuple[list[str], list[list[Any]]]:
+    """Headings and rows of the run summary table, the same in every format."""
+    return ([w[word] for word, _ in _SUMMARY_COLUMNS],
+            [[r[key] for _, key in _SUMMARY_COLUMNS] for r in summary])

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pisentinel.leads.reports._labels import SECTIONS, words
+from pisentinel.leads.reports._labels import SECTIONS, summary_table, words
 
 __all__ = ["render_markdown"]
 
@@ -308,31 +308,8 @@ def render_markdown(context: dict[str, Any], *, chart_png: bytes | None = None) 
         ]
         out += [f"## {s['run_summary']}", "", w["lead_count"].format(n=len(context["summary"])), ""]
         if context["summary"]:
-            out += _table(
-                [
-                    w["number"],
-                    w["title"],
-                    w["subject"],
-                    w["col_severity"],
-                    w["col_people"],
-                    w["col_action"],
-                    w["col_status"],
-                    w["col_evidence"],
-                ],
-                [
-                    [
-                        esc(r["number"]),
-                        esc(r["title"]),
-                        esc(r["subject"]),
-                        esc(r["severity"]),
-                        str(r["affected_people"]),
-                        esc(r["action"]),
-                        esc(r["status"]),
-                        str(r["evidence"]),
-                    ]
-                    for r in context["summary"]
-                ],
-            )
+            heads, rows = summary_table(context["summary"], w)
+            out += _table(heads, [[esc(v) for v in row] for row in rows])
         out += [f"## {s['run_chart']}", ""]
         out += _table(
             [c["label"] for c in context["severity_counts"]],
