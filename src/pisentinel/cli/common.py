@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from pisentinel.cli.i18n import lang, t
+from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
 from pisentinel.engine.sources import SourceError
+from pisentinel.knowledge import pi_types
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,6 +38,8 @@ def user_errors() -> Iterator[None]:
         yield
     except SourceError as e:
         raise fail(e.message(lang()), e.exit_code) from None
+    except RulesError as e:
+        raise fail(e.message(lang()), EXIT_USAGE) from None
     except KeyboardInterrupt:
         err_console.print("interrupted / 已中断")
         sys.exit(130)
@@ -44,3 +49,13 @@ def split_list(value: str | None, transform: Callable[[str], T] = str) -> list[T
     if not value:
         return None
     return [transform(v.strip()) for v in value.split(",") if v.strip()]
+
+
+def load_rules_option(path: Path | None) -> DetectionRules | None:
+    """The `--rules` file of scan and redact, checked against the built-in type codes."""
+    return None if path is None else load_rules(path, frozenset(pi_types()))
+
+
+RULES_HELP = ("自定义规则 YAML：自定义类型与正则、词表、白名单（如测试号码）/ your own rules (YAML): "
+              "custom types and patterns, word lists, allow lists (test numbers, hotlines). "
+              "See `pisentinel.detect.rules`.")

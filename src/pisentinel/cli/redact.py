@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 
 from pisentinel.cli import audit
-from pisentinel.cli.common import console, fail, split_list, user_errors
+from pisentinel.cli.common import (
+    RULES_HELP,
+    console,
+    fail,
+    load_rules_option,
+    split_list,
+    user_errors,
+)
 from pisentinel.cli.i18n import t
 from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
 from pisentinel.engine.fileredact import BY_HEADER, TEXT_SUFFIXES, redact_file
@@ -35,6 +42,7 @@ def register(app: typer.Typer) -> None:
         min_score: float = typer.Option(DEFAULT_MIN_SCORE, "--min-score", min=0.0, max=1.0),
         workspace: Path = typer.Option(Path("."), "--workspace", "-w",
                                        help="密钥所在工作目录 / workspace holding the key."),
+        rules_file: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
     ) -> None:
         if method not in METHODS:
             raise fail(t("bad_method", method=method, choices=", ".join(METHODS)))
@@ -44,8 +52,8 @@ def register(app: typer.Typer) -> None:
         if method == "encrypt":
             audit.record("redact --method encrypt", input=str(source), output=str(output))
         with user_errors():
-            counts = redact_file(source, output, Scanner(min_score=min_score), method,
-                                 split_list(columns), key)
+            scanner = Scanner(min_score=min_score, rules=load_rules_option(rules_file))
+            counts = redact_file(source, output, scanner, method, split_list(columns), key)
         by_header = counts.pop(BY_HEADER, 0)
         console.print(t("redacted", n=sum(counts.values()), path=output))
         if by_header:

@@ -16,8 +16,17 @@ from rich.progress import (
 from rich.table import Table
 
 from pisentinel.cli import audit
-from pisentinel.cli.common import EXIT_FOUND, console, fail, split_list, user_errors
+from pisentinel.cli.common import (
+    EXIT_FOUND,
+    RULES_HELP,
+    console,
+    fail,
+    load_rules_option,
+    split_list,
+    user_errors,
+)
 from pisentinel.cli.i18n import lang, t
+from pisentinel.detect.rules import DetectionRules
 from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
 from pisentinel.engine.filescan import ScanStats, scan_files
 from pisentinel.engine.sinks import TableSink
@@ -27,16 +36,23 @@ from pisentinel.knowledge import pi_types
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet", ".xlsx")
 
 
-def print_summary(stats: ScanStats) -> None:
+def print_summary(stats: ScanStats, rules: DetectionRules | None = None) -> None:
     table = Table(title=t("summary_title", files=stats.files, rows=stats.rows,
                           mb=stats.bytes / 1e6, secs=stats.seconds))
     for key in ("col_type", "col_name", "col_count", "col_sensitive", "col_tier"):
         table.add_column(t(key), justify="right" if key == "col_count" else "left")
     types = pi_types()
+    custom = rules.types if rules is not None else {}
     for code, n in stats.counts.most_common():
-        info = types[code]
-        sensitive = t("word_yes") if info.sensitive else t("word_no")
-        table.add_row(code, info.name(lang()), f"{n:,}", sensitive, info.tier or "—")
+        if code in custom:
+            own = custom[code]
+            name, is_sensitive, tier = (own.name_zh if lang() == "zh" else own.name_en,
+                                        own.sensitive, None)
+        else:
+            info = types[code]
+            name, is_sensitive, tier = info.name(lang()), info.sensitive, info.tier
+        sensitive = t("word_yes") if is_sensitive else t("word_no")
+        table.add_row(code, name, f"{n:,}", sensitive, tier or "—")
     if stats.counts:
         console.print(table)
     else:
@@ -45,13 +61,13 @@ def print_summary(stats: ScanStats) -> None:
 
 def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
              types: list[str] | None, min_score: float, reveal: bool, workers: int,
-             ner: str = "near") -> ScanStats:
+             ner: str = "near", rules: DetectionRules | None = None) -> ScanStats:
     if output is not None and output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise fail(t("bad_output", suffix=output.suffix or "''"))
     try:
-        scanner = Scanner(types=types, min_score=min_score, ner=ner)
+        scanner = Scanner(types=types, min_score=min_score, ner=ner, rules=rules)
     except ValueError:
-        unknown = sorted(set(types or ()) - set(pi_types()))
+        unknown = sorted(set(types or ()) - set(pi_types()) - set(rules.types if rules else ()))
         raise fail(t("bad_types", types=", ".join(unknown))) from None
     sources = discover_sources(paths)
     if not sources:
@@ -105,15 +121,18 @@ def register(app: typer.Typer) -> None:
             "near", "--ner", help="姓名/地址模型：near 仅在其他个人信息附近（默认）、full 全文、off 仅规则"
             "（约快四倍，不找无标签的姓名和地址） / trained name-address model: near other PI (default), "
             "full text, or off (rules only: about 4x faster, misses unlabelled names and addresses)."),
+        rules_file: Path | None = typer.Option(
+            None, "--rules", help=RULES_HELP),
         fail_on_findings: bool = typer.Option(
             False, "--fail-on-findings", help="发现个人信息时以 1 退出 / exit 1 if PI found."),
     ) -> None:
         with user_errors():
             if ner not in ("off", "near", "full"):
                 raise fail("--ner 只能是 off、near 或 full / --ner must be off, near or full")
+            rules = load_rules_option(rules_file)
             stats = run_scan(paths, output, split_list(columns), split_list(types), min_score,
-                             reveal, workers, ner)
-        print_summary(stats)
+                             reveal, workers, ner, rules)
+        print_summary(stats, rules)
         if output is not None:
             console.print(t("wrote", path=output))
         if fail_on_findings and stats.counts:

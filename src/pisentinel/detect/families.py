@@ -17,4 +17,5 @@ TIME = 1 << 12
 USCC = 1 << 13
 LANDLINE = 1 << 14
 DOC_CUE = 1 << 15
-ALL = (1 << 16) - 1
+CUSTOM = 1 << 16  # a user's rule (detect.rules) matched
+ALL = (1 << 17) - 1

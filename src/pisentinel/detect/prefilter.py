@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -120,26 +121,31 @@ def _leading_digit_rows(data: bytes, offsets: np.ndarray) -> np.ndarray:
 
 
 class Prefilter:
-    """Family bits per text for a list of texts (or an Arrow string array)."""
+    """Family bits per text for a list of texts (or an Arrow string array). `extra` are the
+    patterns of a user's rules (Python `re` syntax): they set the CUSTOM bit. Hyperscan reads
+    them in its prefilter mode, which over-approximates what it cannot run exactly (lookbehind,
+    backreferences); a pattern it refuses even so makes every row a CUSTOM candidate."""
 
-    def __init__(self, use_hyperscan: bool = True) -> None:
+    def __init__(self, use_hyperscan: bool = True, extra: Sequence[str] = ()) -> None:
         exprs, fams = _all_patterns()
-        self.family_of = np.array(fams, dtype=np.int64)
         self.engine = "hyperscan" if (use_hyperscan and hyperscan is not None) else "re"
+        self._custom_everywhere = False
         self._db: Any = None
         self._re: list[tuple[int, re.Pattern[str]]] | None = None
         self._single_db: Any = None
         if self.engine == "hyperscan":
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(
-                expressions=[_hs_expr(e) for e in exprs],
-                ids=list(range(len(exprs))),
-                flags=[hyperscan.HS_FLAG_UTF8] * len(exprs),
-            )
-            self._db = db
-            self._scratch: Any = None
+            usable = [e for e in extra if _hyperscan_accepts(e)]
+            self._custom_everywhere = len(usable) < len(extra)
+            extra = usable
+        self._exprs = [*exprs, *extra]
+        self.family_of = np.array([*fams, *[F.CUSTOM] * len(extra)], dtype=np.int64)
+        if self.engine == "hyperscan":
+            flags = [hyperscan.HS_FLAG_UTF8] * len(exprs) + [
+                hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_PREFILTER] * len(extra)
+            self._flags = flags
+            self._db = _compile(self._exprs, flags)
         else:
-            self._re = _re_groups(exprs, fams)
+            self._re = self._re_patterns(len(exprs))
 
     def families_for_buffer(self, data: bytes, offsets: np.ndarray) -> np.ndarray:
         """Family bits for each of the len(offsets)-1 UTF-8 strings packed in `data`
@@ -184,6 +190,8 @@ class Prefilter:
                 hot.append(bisect.bisect_right(bounds, row_end - 1) - 1)
                 pos = row_end
         out[_leading_digit_rows(data, offsets)] |= F.DIGITS
+        if self._custom_everywhere:
+            out[np.flatnonzero(offsets[1:] > offsets[:-1])] |= F.CUSTOM
         if ids:
             rows = np.searchsorted(offsets, np.asarray(ends, dtype=np.int64) - 1,
                                    side="right") - 1
@@ -194,12 +202,8 @@ class Prefilter:
 
     def _families_single_match(self, row: bytes) -> int:
         if self._single_db is None:
-            exprs, _fams = _all_patterns()
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=[_hs_expr(e) for e in exprs], ids=list(range(len(exprs))),
-                       flags=[hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH]
-                       * len(exprs))
-            self._single_db = db
+            self._single_db = _compile(self._exprs, [
+                f | hyperscan.HS_FLAG_SINGLEMATCH for f in self._flags])
         bits = 0
 
         def on_match(pid: int, _from: int, _to: int, _flags: int, _ctx: object) -> None:
@@ -207,11 +211,18 @@ class Prefilter:
             bits |= int(self.family_of[pid])
 
         self._single_db.scan(row, match_event_handler=on_match)
-        return bits
+        return bits | (F.CUSTOM if self._custom_everywhere and row else 0)
+
+    def _re_patterns(self, n_builtin: int) -> list[tuple[int, re.Pattern[str]]]:
+        """Built-in patterns grouped by family; a user's patterns each on its own (their
+        group names and inline flags must not meet in one alternation)."""
+        grouped = _re_groups(self._exprs[:n_builtin],
+                             [int(f) for f in self.family_of[:n_builtin]])
+        return grouped + [(F.CUSTOM, re.compile(e)) for e in self._exprs[n_builtin:]]
 
     def _families_by_re(self, text: str) -> int:
         if self._re is None:
-            self._re = _re_groups(*_all_patterns())
+            self._re = self._re_patterns(len(_all_patterns()[0]))
         bits = 0
         for fam, rx in self._re:
             if rx.search(text):
@@ -226,6 +237,21 @@ class Prefilter:
 
 
 _MAX_MATCHES_PER_ROW = 512
+
+
+def _compile(exprs: list[str], flags: list[int]) -> Any:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=[_hs_expr(e) for e in exprs], ids=list(range(len(exprs))),
+               flags=flags)
+    return db
+
+
+def _hyperscan_accepts(expr: str) -> bool:
+    try:
+        _compile([expr], [hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_PREFILTER])
+    except hyperscan.error:
+        return False
+    return True
 
 
 def _re_groups(exprs: list[str], fams: list[int]) -> list[tuple[int, re.Pattern[str]]]:

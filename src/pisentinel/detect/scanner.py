@@ -26,6 +26,7 @@ from pisentinel.detect.normalize import normalize
 from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
 from pisentinel.detect.recognizers.trained import ner_candidates
+from pisentinel.detect.rules import DetectionRules
 from pisentinel.knowledge import pi_types
 
 DEFAULT_MIN_SCORE = 0.5
@@ -93,8 +94,10 @@ class Scanner:
         use_hyperscan: bool = True,
         recognizers: Sequence[Recognizer] | None = None,
         ner: str = "near",
+        rules: DetectionRules | None = None,
     ) -> None:
-        known = pi_types()
+        self.rules = rules
+        known = {*pi_types(), *(rules.types if rules else ())}
         self.types = frozenset(types) if types is not None else None
         if self.types is not None:
             unknown = sorted(self.types - set(known))
@@ -105,9 +108,12 @@ class Scanner:
             raise ValueError(f"ner must be off, near or full, not {ner!r}")
         self.ner = ner
         recs = list(recognizers) if recognizers is not None else default_recognizers()
+        if rules is not None:
+            recs += rules.recognizers()
         self._primary = [r for r in recs if not r.composite]
         self._composite = [r for r in recs if r.composite]
-        self.prefilter = Prefilter(use_hyperscan=use_hyperscan)
+        self.prefilter = Prefilter(use_hyperscan=use_hyperscan,
+                                   extra=rules.prefilter_patterns() if rules else ())
 
     # -- text -------------------------------------------------------------------------------
     def scan_text(self, text: str) -> list[Finding]:
@@ -130,7 +136,10 @@ class Scanner:
             if rec.families & ctx.families:
                 for cand in rec.find(ctx):
                     cand.recognizer = rec.name
-                    score_candidate(view, cand)
+                    if rec.scores_itself:
+                        cand.score = cand.base_score
+                    else:
+                        score_candidate(view, cand)
                     if cand.score >= self.min_score:
                         out.append(cand)
         return out
@@ -173,9 +182,12 @@ class Scanner:
         norm = ctx.norm
         out: list[Finding] = []
         wanted = self.types
+        allowed = self.rules.allows if self.rules is not None else None
         for c in ctx.found:
             start, end = norm.to_original(c.start, c.end)
             raw = norm.original[start:end]
+            if allowed is not None and allowed(raw, c.value):
+                continue
             expl = Explanation(c.recognizer, c.pattern, c.base_score, c.validators, c.cues,
                                c.negative_cues, _obfuscated(raw, norm.text[c.start:c.end]), c.note)
             attrs = c.attributes or {}
@@ -188,6 +200,15 @@ class Scanner:
                                     note=f"age {attrs['age']}")
                 out.append(Finding("MINOR", start, end, c.score, minor, raw, c.value, attrs))
         return out
+
+    def _mask(self, pi_type: str, value: str) -> str:
+        """The taxonomy's mask, or for a type of the user's rules its own keep counts."""
+        custom = self.rules.types.get(pi_type) if self.rules is not None else None
+        if custom is not None:
+            from pisentinel.protect.mask import mask_keep
+
+            return mask_keep(value, custom.keep_prefix, custom.keep_suffix)
+        return _default_mask()(pi_type, value)
 
     # -- Arrow ------------------------------------------------------------------------------
     def _families(self, arr: pa.Array) -> np.ndarray:
@@ -248,7 +269,7 @@ class Scanner:
         when `include_raw` is asked for: an authorised reveal, which callers must log. With
         `token(type, value)` (a keyed pseudonym function) a `token` column links findings of the
         same value across rows and datasets without the value itself."""
-        masker = mask or _default_mask()
+        masker = mask or self._mask
         cols = list(columns) if columns is not None else [
             f.name for f in batch.schema
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
@@ -260,6 +281,8 @@ class Scanner:
             schema = schema.append(pa.field("raw", pa.string()))
         out: dict[str, list[object]] = {f.name: [] for f in schema}
         sensitive = {code: t.sensitive for code, t in pi_types().items()}
+        if self.rules is not None:
+            sensitive |= {code: t.sensitive for code, t in self.rules.types.items()}
         with _collector_paused():
             for name in cols:
                 found = self.scan_array(batch.column(name), header=name)

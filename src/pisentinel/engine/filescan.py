@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from pisentinel.detect.rules import DetectionRules
 from pisentinel.detect.scanner import FINDINGS_SCHEMA, Scanner
 from pisentinel.engine.sources import TextBatch, discover_sources, read_batches
 
@@ -34,9 +35,10 @@ class ScanStats:
 _worker_scanner: Scanner | None = None
 
 
-def _init_worker(types: frozenset[str] | None, min_score: float, ner: str) -> None:
+def _init_worker(types: frozenset[str] | None, min_score: float, ner: str,
+                 rules: DetectionRules | None) -> None:
     global _worker_scanner
-    _worker_scanner = Scanner(types=types, min_score=min_score, ner=ner)
+    _worker_scanner = Scanner(types=types, min_score=min_score, ner=ner, rules=rules)
 
 
 def _scan_in_worker(batch: pa.RecordBatch, columns: list[str] | None,
@@ -104,7 +106,8 @@ def scan_files(
             consume(tb, scanner.scan_batch(tb.batch, cols, include_raw=include_raw))
     else:
         with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(scanner.types, scanner.min_score, scanner.ner)) as pool:
+                                 initargs=(scanner.types, scanner.min_score, scanner.ner,
+                                           scanner.rules)) as pool:
             pending: list[tuple[TextBatch, Future[pa.RecordBatch]]] = []
             for tb in batches():
                 pending.append((tb, pool.submit(_scan_in_worker, tb.batch, cols, include_raw)))

@@ -58,6 +58,9 @@ class Recognizer:
     types: ClassVar[tuple[str, ...]] = ()
     families: ClassVar[int] = 0
     composite: ClassVar[bool] = False
+    # A recognizer of a user's own type scores its candidates itself: the built-in cue words
+    # (工号 is no phone number) say nothing about it.
+    scores_itself: ClassVar[bool] = False
 
     def find(self, ctx: ScanContext) -> Iterable[Candidate]:
         raise NotImplementedError

@@ -1,0 +1,152 @@
+"""A user's own detection rules (`--rules`): custom types and patterns, word lists, allow lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from pisentinel.cli import app
+from pisentinel.detect import Scanner
+from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
+from pisentinel.knowledge import pi_types
+from pisentinel.synth.pi_text import luhn_check_digit
+
+CARD = "880000000000123" + luhn_check_digit("880000000000123")
+BAD_CARD = CARD[:-1] + str((int(CARD[-1]) + 1) % 10)
+
+RULES = """
+types:
+  EMPLOYEE_ID: {name_zh: 工号, name_en: employee number, sensitive: true,
+                mask: {keep_prefix: 2, keep_suffix: 2}}
+patterns:
+  - {type: EMPLOYEE_ID, regex: 'GH[0-9]{6}', score: 0.4, context: [工号, 员工编号]}
+  - {type: BANK_CARD, regex: '88[0-9]{14}', score: 0.7, validator: luhn, name: 内部卡}
+dictionaries:
+  - {type: PERSON_NAME, words: [王小二, 赵大宝], score: 0.9}
+allow:
+  values: ['13800138000']
+  patterns: ['400[0-9]{7}']
+"""
+
+
+@pytest.fixture()
+def rules(tmp_path: Path) -> DetectionRules:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    return load_rules(path, frozenset(pi_types()))
+
+
+def spans(scanner: Scanner, text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start:f.end]) for f in scanner.scan_text(text)]
+
+
+def test_custom_type_needs_its_cue_word(rules: DetectionRules) -> None:
+    """Score 0.4 alone is below the default 0.5; the cue 工号 just before lifts it to 0.7."""
+    scanner = Scanner(rules=rules, ner="off")
+    text = "工号GH123456，快递GH654321"
+    found = scanner.scan_text(text)
+    assert [(f.type, text[f.start:f.end], f.score) for f in found] == [
+        ("EMPLOYEE_ID", "GH123456", 0.7)]
+    assert found[0].explanation.cues == ("工号",)
+    assert found[0].explanation.describe() == "rules/EMPLOYEE_ID#0; 上下文:工号"
+
+
+def test_validator_word_list_and_built_in_types_side_by_side(rules: DetectionRules) -> None:
+    scanner = Scanner(rules=rules, ner="off")
+    text = f"赵大宝的会员卡{CARD}，另一张{BAD_CARD}，手机13912345678"
+    assert spans(scanner, text) == [("PERSON_NAME", "赵大宝"), ("BANK_CARD", CARD),
+                                    ("PHONE_NUMBER", "13912345678")]
+    assert spans(Scanner(ner="off"), text) == [("PHONE_NUMBER", "13912345678")]
+
+
+def test_allow_list_values_and_patterns_hide_built_in_findings(rules: DetectionRules) -> None:
+    scanner = Scanner(rules=rules, ner="off")
+    text = "测试手机138-0013-8000，客服电话4001234567，本人手机13912345678"
+    assert spans(Scanner(ner="off"), text)[0] == ("PHONE_NUMBER", "138-0013-8000")
+    assert spans(scanner, text) == [("PHONE_NUMBER", "13912345678")]
+
+
+def test_scan_batch_masks_custom_types_by_their_own_rule(rules: DetectionRules) -> None:
+    batch = pa.record_batch({"备注": pa.array(["员工编号：GH123456", None, "无"])})
+    rows = Scanner(rules=rules, ner="off").scan_batch(batch).to_pylist()
+    assert [(r["row"], r["type"], r["masked"], r["sensitive"]) for r in rows] == [
+        (0, "EMPLOYEE_ID", "GH****56", True)]
+
+
+def test_types_filter_accepts_custom_codes(rules: DetectionRules) -> None:
+    scanner = Scanner(rules=rules, types=["EMPLOYEE_ID"], ner="off")
+    assert spans(scanner, "工号GH123456 手机13912345678") == [("EMPLOYEE_ID", "GH123456")]
+    with pytest.raises(ValueError):
+        Scanner(types=["EMPLOYEE_ID"])
+
+
+@pytest.mark.parametrize("regex", [r"(?<![0-9A-Z])ZX[0-9]{6}", r"(?:ZX)?[0-9]*ZX[0-9]{6}"])
+def test_hyperscan_and_re_prefilters_agree_on_custom_patterns(tmp_path: Path, regex: str
+                                                               ) -> None:
+    """A lookbehind runs in hyperscan's prefilter mode; a pattern that can match the empty
+    string is refused by hyperscan, so every row becomes a candidate: same findings either way."""
+    path = tmp_path / "r.yaml"
+    path.write_text(f"types: {{TICKET: {{}}}}\npatterns:\n  - {{type: TICKET, regex: '{regex}', "
+                    "score: 0.8}\n", encoding="utf-8")
+    rules = load_rules(path, frozenset(pi_types()))
+    texts = ["票号ZX123456", "AZX123456", "无", "", "ZX12345", "前文ZX654321后文", None]
+    results = [Scanner(rules=rules, ner="off", use_hyperscan=h).scan_texts(texts)
+               for h in (True, False)]
+    flat = [[(f.type, f.start, f.end) for f in found] for found in results[0]]
+    assert flat == [[(f.type, f.start, f.end) for f in found] for found in results[1]]
+    assert flat[0] == [("TICKET", 2, 10)] and flat[5] == [("TICKET", 2, 10)]
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("patterns:\n  - {type: NOPE, regex: x}\n", "patterns[0]"),
+    ("patterns:\n  - {type: PHONE_NUMBER, regex: '(x'}\n", "patterns[0]"),
+    ("patterns:\n  - {type: PHONE_NUMBER, regex: x, validator: crc}\n", "patterns[0].validator"),
+    ("patterns:\n  - {type: PHONE_NUMBER, regex: x, score: 2}\n", "patterns[0].score"),
+    ("dictionaries:\n  - {type: PERSON_NAME, words: []}\n", "dictionaries[0].words"),
+    ("types: {PHONE_NUMBER: {}}\n", "types.PHONE_NUMBER"),
+    ("types: {bad-code: {}}\n", "types.bad-code"),
+    ("allow: {values: x}\n", "allow.values"),
+    ("colours: [red]\n", "colours"),
+    ("patterns: [\n", "YAML"),
+])
+def test_bad_rules_name_the_file_and_the_entry(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "规则.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_rules(path, frozenset(pi_types()))
+    assert str(path) in err.value.message_en and where in err.value.message_en
+    assert str(path) in err.value.message_zh
+
+
+def test_cli_scan_with_rules_in_one_process_and_in_a_pool(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    data = tmp_path / "员工.txt"
+    data.write_text("员工工号GH123456，手机13912345678，测试号码13800138000\n王小二的工号GH654321\n",
+                    encoding="utf-8")
+    runner = CliRunner()
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"f{workers}.jsonl"
+        result = runner.invoke(app, ["scan", str(data), "--rules", str(tmp_path / "rules.yaml"),
+                                     "-o", str(out), "-j", workers])
+        assert result.exit_code == 0, result.output
+        assert "工号" in result.output  # the summary names the custom type
+        outputs.append(sorted(out.read_text("utf-8").splitlines()))
+    assert outputs[0] == outputs[1]
+    rows = [json.loads(line) for line in outputs[0]]
+    assert sorted((r["row"], r["type"], r["masked"]) for r in rows) == [
+        (1, "EMPLOYEE_ID", "GH****56"), (1, "PHONE_NUMBER", "139****5678"),
+        (2, "EMPLOYEE_ID", "GH****21"), (2, "PERSON_NAME", "王**")]
+
+
+def test_cli_refuses_a_bad_rules_file_with_exit_code_2(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("patterns:\n  - {type: NOPE, regex: x}\n", "utf-8")
+    (tmp_path / "a.txt").write_text("手机13912345678\n", "utf-8")
+    result = CliRunner().invoke(app, ["scan", str(tmp_path / "a.txt"), "--rules",
+                                      str(tmp_path / "bad.yaml")])
+    assert result.exit_code == 2
+    assert "NOPE" in result.output and "patterns[0]" in result.output
