@@ -94,6 +94,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     from pisentinel.web.api import router as api_router
     from pisentinel.web.console import router as console_router
+    from pisentinel.web.detect import router as detect_router
     from pisentinel.web.tips import router as tips_router
 
     @app.get("/api/docs", include_in_schema=False)
@@ -103,6 +104,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return templates.TemplateResponse(request, "api_docs.html", {})
 
     app.include_router(api_router)
+    app.include_router(detect_router)  # /api/v1/detect and /redact: the detector over REST
     app.include_router(console_router)
     app.include_router(tips_router)  # the public tip page (公众参与) and analysts' tip review
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

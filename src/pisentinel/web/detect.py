@@ -1,0 +1,124 @@
+"""REST API for the detector itself: ``POST /api/v1/detect`` finds PI in texts a script sends,
+``POST /api/v1/redact`` sends them back de-identified — what Presidio's ``/analyze`` and
+``/anonymize`` do, for Chinese.
+
+Answers carry offsets, types, scores, masked forms and explanations, never the raw values (the
+caller has the text). The texts are not stored or logged. Limits keep one request from holding
+a worker for long: at most 1,000 texts and 2,000,000 characters in all."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from pisentinel.detect import Finding, Scanner
+from pisentinel.knowledge import pi_types
+from pisentinel.protect import load_project_key, mask_value, redact_text
+from pisentinel.web.accounts import Principal
+from pisentinel.web.api import ERRORS, analyst
+from pisentinel.web.errors import ApiError, bad_request
+from pisentinel.web.security import services
+from pisentinel.web.services import Services
+
+__all__ = ["router"]
+
+MAX_TEXTS = 1_000
+MAX_CHARS = 2_000_000
+
+router = APIRouter(prefix="/api/v1", tags=["detect"], responses=ERRORS)
+
+NerMode = Literal["off", "near", "full"]
+RedactMethod = Literal["mask", "token", "generalize", "label", "surrogate", "remove"]
+
+
+class DetectBody(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=MAX_TEXTS)
+    types: list[str] | None = Field(None, description="only these PI types (default: all)")
+    min_score: float = Field(0.5, ge=0.0, le=1.0)
+    ner: NerMode = Field("near", description="trained name/address model: near other PI, "
+                                             "full text, or off (rules only, fastest)")
+
+
+class RedactBody(DetectBody):
+    method: RedactMethod = "mask"
+
+
+class FindingOut(BaseModel):
+    type: str
+    start: int = Field(description="code point offset into the text")
+    end: int = Field(description="end exclusive")
+    score: float
+    sensitive: bool
+    masked: str
+    explanation: str
+
+
+class TextFindings(BaseModel):
+    findings: list[FindingOut]
+
+
+class DetectAnswer(BaseModel):
+    results: list[TextFindings]
+
+
+class RedactAnswer(BaseModel):
+    texts: list[str]
+    redacted: int = Field(description="spans replaced in all texts")
+
+
+_local = threading.local()
+_SCANNERS_PER_THREAD = 8
+
+
+def _scanner(types: frozenset[str] | None, min_score: float, ner: str) -> Scanner:
+    """One scanner per worker thread and settings: hyperscan's scratch space is per thread."""
+    cache: dict[tuple[frozenset[str] | None, float, str], Scanner] = _local.__dict__.setdefault(
+        "scanners", {})
+    key = (types, min_score, ner)
+    if key not in cache:
+        if len(cache) >= _SCANNERS_PER_THREAD:  # bounded: settings come from the caller
+            cache.pop(next(iter(cache)))
+        cache[key] = Scanner(types=types, min_score=min_score, ner=ner)
+    return cache[key]
+
+
+def _scan(body: DetectBody) -> list[list[Finding]]:
+    if sum(map(len, body.texts)) > MAX_CHARS:
+        raise ApiError(413, "too_large", f"文本合计超过 {MAX_CHARS:,} 个字符",
+                       f"the texts exceed {MAX_CHARS:,} characters in all")
+    for i, text in enumerate(body.texts):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise bad_request("invalid_text", f"第 {i + 1} 段文本含有无效的 Unicode 代理字符",
+                              f"text {i + 1} holds lone Unicode surrogates") from None
+    types = frozenset(body.types) if body.types is not None else None
+    unknown = sorted((types or frozenset()) - set(pi_types()))
+    if unknown:
+        names = ", ".join(unknown)
+        raise bad_request("unknown_types", f"未知的个人信息类型：{names}", f"unknown PI types: {names}")
+    return _scanner(types, body.min_score, body.ner).scan_texts(body.texts)
+
+
+@router.post("/detect", summary="Find PI in texts (offsets, types, masked values)")
+def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)]) -> DetectAnswer:
+    sensitive = {code: t.sensitive for code, t in pi_types().items()}
+    return DetectAnswer(results=[TextFindings(findings=[
+        FindingOut(type=f.type, start=f.start, end=f.end, score=f.score,
+                   sensitive=sensitive[f.type], masked=mask_value(f.type, f.text),
+                   explanation=f.explanation.describe())
+        for f in found]) for found in _scan(body)])
+
+
+@router.post("/redact", summary="De-identify texts (mask, pseudonym token, generalise ...)")
+def redact(body: RedactBody, who: Annotated[Principal, Depends(analyst)],
+           svc: Annotated[Services, Depends(services)]) -> RedactAnswer:
+    found = _scan(body)
+    key = load_project_key(svc.settings.workspace) if body.method in ("token", "surrogate") \
+        else None
+    return RedactAnswer(texts=[redact_text(text, spans, body.method, key)
+                               for text, spans in zip(body.texts, found, strict=True)],
+                        redacted=sum(map(len, found)))

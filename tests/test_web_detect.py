@@ -1,0 +1,93 @@
+"""The detector over REST: POST /api/v1/detect and /api/v1/redact, with an API token, against a
+real app and store; answers hold offsets and masked values, never the raw PI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pisentinel.detect.validators import id_check_char
+from pisentinel.web import Settings, create_app
+from pisentinel.web.seed import seed_users
+from pisentinel.web.services import Services
+
+ID = "11010119900307777" + id_check_char("11010119900307777")
+TEXTS = [f"姓名：张三，身份证{ID}，手机13912345678", "没有个人信息。", ""]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    svc = Services.build(Settings(workspace=Path(tmp_path_factory.mktemp("detect"))))
+    seed_users(svc)
+    users = {role: svc.accounts.find_user(role) for role in ("analyst", "viewer")}
+    tokens = {}
+    for role, user in users.items():
+        assert user is not None
+        tokens[role], _ = svc.accounts.issue_token(user.id, "script", by="test")
+    client = TestClient(create_app(svc.settings, svc), base_url="https://testserver")
+    yield client, tokens
+    svc.close()
+
+
+def post(api: tuple[TestClient, dict[str, str]], path: str, body: dict[str, Any],
+         role: str = "analyst") -> Any:
+    client, tokens = api
+    raw = json.dumps(body)  # ASCII escapes carry even a lone surrogate (\ud800) to the server
+    return client.post(path, content=raw, headers={"Authorization": f"Bearer {tokens[role]}",
+                                                    "Content-Type": "application/json"})
+
+
+def test_detect_gives_offsets_and_masks_never_the_values(api: Any) -> None:
+    r = post(api, "/api/v1/detect", {"texts": TEXTS})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [len(x["findings"]) for x in results[1:]] == [0, 0]
+    found = {f["type"]: f for f in results[0]["findings"]}
+    assert set(found) >= {"PERSON_NAME", "CN_ID_CARD", "PHONE_NUMBER"}
+    idf = found["CN_ID_CARD"]
+    assert TEXTS[0][idf["start"]:idf["end"]] == ID and idf["sensitive"] is True
+    assert idf["masked"] == ID[:6] + "*" * 8 + ID[-4:]
+    assert ID not in r.text and "13912345678" not in r.text
+
+
+def test_detect_types_min_score_and_rules_only(api: Any) -> None:
+    r = post(api, "/api/v1/detect", {"texts": TEXTS[:1], "types": ["PHONE_NUMBER"],
+                                     "ner": "off", "min_score": 0.9})
+    assert [f["type"] for f in r.json()["results"][0]["findings"]] == ["PHONE_NUMBER"]
+
+
+def test_redact_returns_the_texts_de_identified(api: Any) -> None:
+    r = post(api, "/api/v1/redact", {"texts": TEXTS, "method": "mask"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["texts"][0] == f"姓名：张*，身份证{ID[:6]}********{ID[-4:]}，手机139****5678"
+    assert body["texts"][1:] == TEXTS[1:] and body["redacted"] == 3
+    tokens = post(api, "/api/v1/redact", {"texts": TEXTS[:1] * 2, "method": "token"}).json()
+    assert tokens["texts"][0] == tokens["texts"][1] and ID not in json.dumps(tokens)
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"texts": ["x"], "types": ["NOT_A_TYPE"]}, 400, "unknown_types"),
+    ({"texts": ["\ud800"]}, 400, "invalid_text"),
+    ({"texts": ["长" * 1_000_000, "长" * 1_000_001]}, 413, "too_large"),
+    ({"texts": []}, 422, None),
+])
+def test_bad_requests_get_clear_errors(api: Any, body: dict[str, Any], status: int,
+                                       code: str | None) -> None:
+    r = post(api, "/api/v1/detect", body)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert set(error) == {"code", "message_zh", "message_en"}
+    if code:
+        assert error["code"] == code
+
+
+def test_viewers_may_not_run_the_detector(api: Any) -> None:
+    assert post(api, "/api/v1/detect", {"texts": ["x"]}, role="viewer").status_code == 403
+    client, _ = api
+    assert client.post("/api/v1/detect", json={"texts": ["x"]}).status_code == 401
