@@ -245,3 +245,27 @@ def test_scan_texts_equals_scan_text_one_by_one() -> None:
     assert [[(f.type, f.start, f.end, f.score) for f in x] for x in batched] == [
         [(f.type, f.start, f.end, f.score) for f in x] for x in single]
     assert any(f.type == "PERSON_NAME" for f in batched[-1])
+
+
+def test_one_scanner_serves_many_threads() -> None:
+    """Hyperscan's scratch space is per scan: a scanner shared by a web server's threads must
+    not fail with ScratchInUseError, and every thread must get the same findings."""
+    import threading
+
+    scanner = Scanner(ner="off")
+    texts = [t for t in TEXTS if t] * 200
+    expected = scanner.scan_texts(texts)
+    results: list[object] = []
+
+    def work() -> None:
+        try:
+            results.extend(scanner.scan_texts(texts) == expected for _ in range(5))
+        except Exception as exc:  # the failure is what the test reports
+            results.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == [True] * 20

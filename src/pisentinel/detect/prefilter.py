@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -130,6 +131,7 @@ class Prefilter:
         exprs, fams = _all_patterns()
         self.engine = "hyperscan" if (use_hyperscan and hyperscan is not None) else "re"
         self._custom_everywhere = False
+        self._local = threading.local()
         self._db: Any = None
         self._re: list[tuple[int, re.Pattern[str]]] | None = None
         self._single_db: Any = None
@@ -146,6 +148,14 @@ class Prefilter:
             self._db = _compile(self._exprs, flags)
         else:
             self._re = self._re_patterns(len(exprs))
+
+    def _scratch(self, name: str, db: Any) -> Any:
+        """Hyperscan's scratch space belongs to one scan at a time: one per thread, so that a
+        scanner shared by a web server's threads does not fail with ScratchInUseError."""
+        scratches: dict[str, Any] = self._local.__dict__.setdefault("scratches", {})
+        if name not in scratches:
+            scratches[name] = hyperscan.Scratch(db)
+        return scratches[name]
 
     def families_for_buffer(self, data: bytes, offsets: np.ndarray) -> np.ndarray:
         """Family bits for each of the len(offsets)-1 UTF-8 strings packed in `data`
@@ -184,7 +194,8 @@ class Prefilter:
                 return False
 
             try:
-                self._db.scan(data[pos:stop], match_event_handler=on_match)
+                self._db.scan(data[pos:stop], match_event_handler=on_match,
+                              scratch=self._scratch("main", self._db))
                 break
             except hyperscan.ScanTerminated:
                 hot.append(bisect.bisect_right(bounds, row_end - 1) - 1)
@@ -210,7 +221,8 @@ class Prefilter:
             nonlocal bits
             bits |= int(self.family_of[pid])
 
-        self._single_db.scan(row, match_event_handler=on_match)
+        self._single_db.scan(row, match_event_handler=on_match,
+                             scratch=self._scratch("single", self._single_db))
         return bits | (F.CUSTOM if self._custom_everywhere and row else 0)
 
     def _re_patterns(self, n_builtin: int) -> list[tuple[int, re.Pattern[str]]]:

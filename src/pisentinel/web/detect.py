@@ -8,7 +8,7 @@ a worker for long: at most 1,000 texts and 2,000,000 characters in all."""
 
 from __future__ import annotations
 
-import threading
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
@@ -69,20 +69,9 @@ class RedactAnswer(BaseModel):
     redacted: int = Field(description="spans replaced in all texts")
 
 
-_local = threading.local()
-_SCANNERS_PER_THREAD = 8
-
-
+@lru_cache(maxsize=8)  # bounded: the settings come from the caller
 def _scanner(types: frozenset[str] | None, min_score: float, ner: str) -> Scanner:
-    """One scanner per worker thread and settings: hyperscan's scratch space is per thread."""
-    cache: dict[tuple[frozenset[str] | None, float, str], Scanner] = _local.__dict__.setdefault(
-        "scanners", {})
-    key = (types, min_score, ner)
-    if key not in cache:
-        if len(cache) >= _SCANNERS_PER_THREAD:  # bounded: settings come from the caller
-            cache.pop(next(iter(cache)))
-        cache[key] = Scanner(types=types, min_score=min_score, ner=ner)
-    return cache[key]
+    return Scanner(types=types, min_score=min_score, ner=ner)
 
 
 def _scan(body: DetectBody) -> list[list[Finding]]:
