@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from types import TracebackType
@@ -25,9 +26,6 @@ from typing import IO, Any, Protocol
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pisentinel.engine.sources import EXIT_USAGE
 
@@ -46,6 +44,8 @@ EXIT_OUTPUT = 6
 SINK_SUFFIXES = (".jsonl", ".csv", ".parquet", ".xlsx")
 XLSX_MAX_DATA_ROWS = 1_048_575
 _XLSX_MAX_CELL_CHARS = 32_767
+# The control characters an xlsx cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE).
+_ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class SinkError(Exception):
@@ -226,7 +226,7 @@ def _xlsx_value(value: Any) -> Any:
     text = value if isinstance(value, str) else (
         value.hex() if isinstance(value, bytes) else _json_text(value)
     )
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = _ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     if len(text) > _XLSX_MAX_CELL_CHARS:
         text = text[: _XLSX_MAX_CELL_CHARS - 1] + "…"
     return text
@@ -239,6 +239,8 @@ class _XlsxWriter:
     def __init__(self, temp: Path, target: Path, schema: pa.Schema) -> None:
         self._temp = temp
         self._target = target
+        from openpyxl import Workbook  # imported here: a CLI start should not pay for xlsx
+
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet("data")
         self._sheet.append([self._text_cell(n) for n in schema.names])
@@ -246,6 +248,8 @@ class _XlsxWriter:
 
     def _text_cell(self, value: Any) -> Any:
         """A cell that stays text even when it starts with '=' (no formula injection)."""
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(self._sheet, value=value)
         if isinstance(value, str):
             cell.data_type = "s"

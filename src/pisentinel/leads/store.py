@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from pisentinel.knowledge.provisions import provisions
 from pisentinel.leads import schema as t
@@ -292,6 +290,9 @@ class LeadStore:
         return self.engine.dialect.name
 
     def _migrate(self) -> None:
+        from alembic import command  # imported here: most commands never migrate
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option(
             "script_location", str(resources.files("pisentinel.leads").joinpath("migrations")))
