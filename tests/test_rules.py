@@ -150,3 +150,14 @@ def test_cli_refuses_a_bad_rules_file_with_exit_code_2(tmp_path: Path) -> None:
                                       str(tmp_path / "bad.yaml")])
     assert result.exit_code == 2
     assert "NOPE" in result.output and "patterns[0]" in result.output
+
+
+@pytest.mark.parametrize("use_hyperscan", [True, False])
+def test_custom_patterns_see_through_obfuscation(rules: DetectionRules, use_hyperscan: bool
+                                                 ) -> None:
+    """Patterns match the normalised text, as the built-in ones do: full-width forms, zero-width
+    characters and digits written as Chinese numerals are read through, and offsets still point
+    into the original."""
+    scanner = Scanner(rules=rules, ner="off", use_hyperscan=use_hyperscan)
+    for text in ("工号ＧＨ１２３４５６", "工号GH12\u200b3456", "工号GH一二三四五六"):
+        assert spans(scanner, text) == [("EMPLOYEE_ID", text[2:])], text

@@ -37,14 +37,18 @@ _REGEX_PATTERNS: list[tuple[str, int]] = [
     (r"[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2,4}(?:[ \t\-.·_/]{1,2}|\r?\n)[0-9]{2}",
      F.DIGITS),
     (r"[0-9]{3,}\r?\n[0-9]{3,}", F.DIGITS),
-    # Full-width forms can hide any numeric or Latin type: open them all.
-    (r"[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE | F.USCC | F.LANDLINE),
-    (r"[Ａ-Ｚａ-ｚ]", F.EMAIL | F.PLATE | F.DIGITS | F.CONTACT_CUE | F.USCC),
+    # Full-width forms can hide any numeric or Latin type: open them all. The recognizers read
+    # the normalised text, the prefilter the raw one, so whatever normalisation changes also
+    # opens a user's rules (CUSTOM): their patterns are written for the normalised form.
+    (r"[０-９]{2}", F.DIGITS | F.IP | F.GPS | F.TIME | F.EMAIL | F.PLATE | F.USCC | F.LANDLINE
+     | F.CUSTOM),
+    (r"[Ａ-Ｚａ-ｚ]", F.EMAIL | F.PLATE | F.DIGITS | F.CONTACT_CUE | F.USCC | F.CUSTOM),
     ("[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}", F.USCC),
     (r"0[1-9][0-9]{1,2}[ \-)]{0,2}[2-9][0-9]{6}", F.LANDLINE),
     (f"[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}][ \\-.·]?[{_CN_NUM}]",
-     F.DIGITS),
+     F.DIGITS | F.CUSTOM),
     ("[0-9０-９][\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]", F.DIGITS),
+    ("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]", F.CUSTOM),
     ("@", F.EMAIL),
     ("[＠]", F.EMAIL),
     (f"[{_PROVINCES}][ ·\\-•]?[A-Za-zＡ-Ｚａ-ｚ]", F.PLATE),
