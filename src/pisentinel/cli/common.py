@@ -14,7 +14,6 @@ from rich.console import Console
 from pisentinel.cli.i18n import lang, t
 from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
 from pisentinel.engine.sources import SourceError
-from pisentinel.knowledge import pi_types
 
 console = Console()
 err_console = Console(stderr=True)
@@ -53,7 +52,7 @@ def split_list(value: str | None, transform: Callable[[str], T] = str) -> list[T
 
 def load_rules_option(path: Path | None) -> DetectionRules | None:
     """The `--rules` file of scan and redact, checked against the built-in type codes."""
-    return None if path is None else load_rules(path, frozenset(pi_types()))
+    return None if path is None else load_rules(path)
 
 
 RULES_HELP = ("自定义规则 YAML：自定义类型与正则、词表、白名单（如测试号码）/ your own rules (YAML): "

@@ -38,6 +38,7 @@ from pisentinel.detect.context import window_start
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
 from pisentinel.detect.validators import id18_checksum_ok, luhn_ok, uscc_ok
 from pisentinel.errors import BilingualError
+from pisentinel.knowledge import pi_types
 
 __all__ = ["CustomType", "DetectionRules", "PatternRule", "RulesError", "load_rules"]
 
@@ -137,8 +138,12 @@ def _recognizer_for(rule: PatternRule, own_type: bool) -> CustomPatternRecognize
     return cls(rule)
 
 
-def load_rules(path: str | Path, known_types: set[str] | frozenset[str]) -> DetectionRules:
-    """Read and check a rules file. `known_types` are the built-in type codes."""
+def load_rules(path: str | Path, known_types: set[str] | frozenset[str] | None = None
+               ) -> DetectionRules:
+    """Read and check a rules file. `known_types` are the built-in type codes (by default the
+    taxonomy's)."""
+    if known_types is None:
+        known_types = frozenset(pi_types())
     path = Path(path)
     where = str(path)
     try:
