@@ -74,6 +74,8 @@ API: list[tuple[str, str, Any, str]] = [
     ("GET", "/api/v1/leads/{lead}/report?format=json", None, "analyst"),
     ("POST", "/api/v1/leads/{lead}/reveal", {"token": "{token}", "reason": "核对主体身份"},
      "reviewer"),
+    ("POST", "/api/v1/detect", {"texts": ["手机13912345678"]}, "analyst"),
+    ("POST", "/api/v1/redact", {"texts": ["手机13912345678"]}, "analyst"),
     ("GET", "/api/v1/users", None, "admin"),
     ("POST", "/api/v1/users", {"username": "x", "password": "short", "role": "viewer"}, "admin"),
     ("PATCH", "/api/v1/users/{user}", {}, "admin"),
