@@ -91,3 +91,24 @@ def test_viewers_may_not_run_the_detector(api: Any) -> None:
     assert post(api, "/api/v1/detect", {"texts": ["x"]}, role="viewer").status_code == 403
     client, _ = api
     assert client.post("/api/v1/detect", json={"texts": ["x"]}).status_code == 401
+
+
+def test_console_detector_page_shows_masked_values_only(api: Any) -> None:
+    """The console's detector page: an analyst pastes a text and sees each finding as its masked
+    value with its type, in place, plus a table; the raw values never come back."""
+    import re
+
+    from pisentinel.web.seed import DEMO_PASSWORD
+
+    client, _ = api
+    r = client.post("/api/v1/auth/login", json={"username": "analyst", "password": DEMO_PASSWORD})
+    csrf = r.json()["csrf_token"]
+    assert 'action="/detect"' in client.get("/detect").text
+    page = client.post("/detect", data={"csrf_token": csrf, "text": TEXTS[0], "ner": "near"})
+    assert page.status_code == 200, page.text[:300]
+    preview = re.search(r'<p class="masked-preview">(.*?)</p>', page.text, re.S)
+    assert preview is not None
+    assert f"{ID[:6]}********{ID[-4:]}" in preview.group(1) and "139****5678" in preview.group(1)
+    assert "居民身份证号码" in preview.group(1) and "张*" in preview.group(1)
+    assert ID not in page.text and "13912345678" not in page.text and "张三" not in page.text
+    assert client.post("/detect", data={"text": TEXTS[0]}).status_code == 403  # no CSRF token

@@ -99,6 +99,8 @@ CONSOLE: list[tuple[str, str, dict[str, str] | None, str]] = [
     ("POST", "/runs/new", {"model": "face_recognition"}, "analyst"),
     ("GET", "/jobs/1", None, "viewer"),
     ("GET", "/runs/{run}/export?format=json", None, "analyst"),
+    ("GET", "/detect", None, "analyst"),
+    ("POST", "/detect", {"text": "手机13912345678"}, "analyst"),
     ("GET", "/sources", None, "viewer"),
     ("POST", "/sources/upload", "upload", "analyst"),
     ("POST", "/sources/register", {"path": "{allowed}/a.csv"}, "analyst"),

@@ -186,3 +186,25 @@ def test_viewer_cannot_reveal_but_a_reviewer_can(server: dict[str, Any], browser
     reviewer.wait_for_selector("#chart-models svg")
     reviewer.screenshot(path=str(shots / "07_dashboard_en.png"))
     reviewer.context.close()
+
+
+def test_analyst_pastes_a_text_into_the_detector(server: dict[str, Any], browser: Any) -> None:
+    """The detector page in a real browser: the findings come back masked, in place and in a
+    table, and the page never shows the pasted identifiers."""
+    from pisentinel.detect.validators import id_check_char
+
+    base, shots = server["base"], server["shots"]
+    id_number = "44030119851231002" + id_check_char("44030119851231002")
+    page = _page(browser)
+    _sign_in(page, base, "analyst")
+    page.click("nav >> text=个人信息检测")
+    page.fill("#detect-form textarea", f"联系人李娜，身份证{id_number}，电话13912345678，"
+                                       "住址广东省深圳市南山区科技园路1号")
+    page.click("#detect-form button[type=submit]")
+    page.wait_for_selector("#detect-result")
+    marks = page.locator(".masked-preview mark")
+    assert marks.count() >= 3
+    preview = page.inner_text(".masked-preview")
+    assert id_number[:6] + "*" * 8 + id_number[-4:] in preview and "139****5678" in preview
+    assert id_number not in page.content() and "13912345678" not in page.content()
+    page.screenshot(path=str(shots / "08_detector.png"), full_page=True)

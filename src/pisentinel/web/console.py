@@ -22,6 +22,7 @@ from pisentinel.models import available_models
 from pisentinel.web import api
 from pisentinel.web.accounts import Principal
 from pisentinel.web.app import HERE
+from pisentinel.web.detect import NerMode
 from pisentinel.web.errors import ApiError
 from pisentinel.web.i18n import LANGS, STRINGS, text
 from pisentinel.web.queries import LeadFilter, case_file, dashboard, lead_graph, list_leads
@@ -359,6 +360,31 @@ def run_export(*, request: Request, run_id: api.RunId, format: api.ReportFormat 
                who: Annotated[Principal, Depends(analyst)],
                svc: Annotated[Services, Depends(services)]) -> Response:
     return api.export_run_report(svc, who, run_id, format, lang_of(request))
+
+
+# --- the detector ---------------------------------------------------------------------------
+
+
+@router.get("/detect", response_class=HTMLResponse)
+def detect_page(request: Request, who: Annotated[Principal, Depends(analyst)]) -> Response:
+    return render(request, "detect.html", who, nav="detect", result=None, ner="near")
+
+
+@router.post("/detect", response_class=HTMLResponse)
+def detect_submit(*, request: Request, text: Annotated[str, Form(max_length=100_000)],
+                  ner: Annotated[NerMode, Form()] = "near",
+                  who: Annotated[Principal, Depends(analyst)]) -> Response:
+    """The pasted text comes back with its PI masked, never as it was typed: a page can be
+    cached, printed or looked over a shoulder."""
+    from pisentinel.knowledge import pi_types
+    from pisentinel.web.detect import detect_texts, masked_preview
+
+    found = detect_texts([text], ner=ner)[0]
+    types = pi_types()
+    names = {f.type: types[f.type].name(lang_of(request)) for f in found}
+    return render(request, "detect.html", who, nav="detect", ner=ner, names=names,
+                  result=masked_preview(text, found), findings=found,
+                  sensitive={f.type: types[f.type].sensitive for f in found})
 
 
 # --- sources ----------------------------------------------------------------------------------

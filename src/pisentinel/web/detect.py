@@ -92,6 +92,29 @@ def _scan(body: DetectBody) -> list[list[Finding]]:
     return _scanner(types, body.min_score, body.ner).scan_texts(body.texts)
 
 
+def detect_texts(texts: list[str], ner: NerMode = "near", types: list[str] | None = None,
+                 min_score: float = 0.5) -> list[list[Finding]]:
+    """Findings per text, with the API's checks and limits (the console calls this too)."""
+    return _scan(DetectBody(texts=texts, types=types, min_score=min_score, ner=ner))
+
+
+def masked_preview(text: str, findings: list[Finding]) -> list[tuple[str, Finding | None, str]]:
+    """`text` cut into pieces: plain text, and each finding as its masked value, so a page can
+    show where the PI was without echoing it (overlapping findings: the first one wins)."""
+    pieces: list[tuple[str, Finding | None, str]] = []
+    pos = 0
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if f.start < pos:
+            continue
+        if f.start > pos:
+            pieces.append((text[pos:f.start], None, ""))
+        pieces.append(("", f, mask_value(f.type, f.text)))
+        pos = f.end
+    if pos < len(text):
+        pieces.append((text[pos:], None, ""))
+    return pieces
+
+
 @router.post("/detect", summary="Find PI in texts (offsets, types, masked values)")
 def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)]) -> DetectAnswer:
     sensitive = {code: t.sensitive for code, t in pi_types().items()}
