@@ -1,14 +1,17 @@
 """Sentence topics of CAPP-130 (11 topics, label_explanation.json) against what the parking_app
 policy analyser reports, on a held-out part of the CAPP-130 topic dev file:
 
-- `rules`: the shipped analyser (policy_lexicon.yaml), its outputs mapped to topics —
-  collection statement → 0 数据收集; a category named with 权限 → 1 权限获取; a third-party phrase →
-  2 共享/委托/转让/公开; retention → 4 存储方式; rights → 7 数据、权限管理; contact → 8 联系方式.
+- `rules`: the analyser with its lexicon alone (policy_lexicon.yaml), its outputs mapped to
+  topics — `collection` sentences → 0 数据收集; `permission` → 1 权限获取; `sharing` →
+  2 共享/委托/转让/公开; Art. 17 retention → 4 存储方式; rights → 7 数据、权限管理; contact → 8 联系方式.
+- `rules + crf`: the lexicon and the shipped CA4P data-span CRF (spans.py; trained on another
+  corpus, so nothing of CAPP-130 is in it);
+- `rules + classifier`: the lexicon and the topic classifier below, without the CRF;
   Topics it does not report (3 使用, 5 安全措施, 6 特殊人群, 9 政策变更, 10 停止运营) are not scored.
 - `tfidf-lr`: character 1–3-gram TF-IDF with one logistic regression per topic (scikit-learn),
   trained on the first part of the file;
-- `shipped analyser`: the lexicon backed by that classifier (exported and run with numpy, as the
-  model runs it) for retention, rights and contact — the configuration parking_app ships.
+- `shipped analyser`: the lexicon, the CRF and that classifier (exported and run with numpy, as
+  the model runs it) — the configuration parking_app ships.
 
     .venv/bin/python training/policy/capp130_topics.py [--data ../shared/data/policy] [--split 0.7]
         [--export src/pisentinel/knowledge/data/policy_topics.json.gz]
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -59,19 +61,15 @@ def fit(rows: list[tuple[str, list[int]]], topics: dict[str, int]) -> tuple[Any,
     return vec, clfs
 
 
-def rules(text: str, model: Any = None) -> set[int]:
-    from pisentinel.models.parking_app.knowledge import lexicon
-    from pisentinel.models.parking_app.policy import analyse_policy, categories_in
+def rules(text: str, model: Any = None, tagger: Any = None) -> set[int]:
+    """The topics the analyser reports for one CAPP sentence (it may split it further)."""
+    from pisentinel.models.parking_app.policy import analyse_policy
 
-    facts = analyse_policy(text, model=model)
-    folded = unicodedata.normalize("NFKC", text).lower()
+    facts = analyse_policy(text, model=model, tagger=tagger)
     topics = set()
-    if facts.collects:
-        topics.add(0)
-    if "权限" in folded and categories_in(folded):
-        topics.add(1)
-    if any(unicodedata.normalize("NFKC", p).lower() in folded for p in lexicon()["third_party"]):
-        topics.add(2)
+    for field, topic in (("collection", 0), ("permission", 1), ("sharing", 2)):
+        if getattr(facts, field):
+            topics.add(topic)
     for item, topic in (("retention", 4), ("rights", 7), ("contact", 8)):
         if facts.art17.get(item):
             topics.add(topic)
@@ -100,7 +98,11 @@ def main() -> None:
     train, held = rows[:cut], rows[cut:]
     gold = [{i for i, v in enumerate(lab) if v} for _, lab in held]
 
+    from pisentinel.models.parking_app.spans import span_tagger
+
+    crf = span_tagger()
     pred_rules = [rules(t) for t, _ in held]
+    pred_crf = [rules(t, tagger=crf) for t, _ in held]
     all_topics = {TOPICS_ZH[i]: i for i in range(len(TOPICS_ZH))}
     vec, clfs = fit(train, all_topics)
     x_held = vec.transform([t for t, _ in held])
@@ -117,13 +119,17 @@ def main() -> None:
     parity = sum(
         1 for (t, _), x in zip(held, vec_s.transform([t for t, _ in held]), strict=True)
         if {n for n, c in clfs_s.items() if c.predict(x)[0]} == numpy_model.topics_of(t))
-    pred_shipped = [rules(t, numpy_model) for t, _ in held]
+    pred_model = [rules(t, numpy_model) for t, _ in held]
+    pred_shipped = [rules(t, numpy_model, crf) for t, _ in held]
     results: dict[str, dict[str, dict[str, float]]] = {
-        "rules": {}, "tfidf-lr": {}, "shipped analyser": {}}
+        "rules": {}, "rules + crf": {}, "rules + classifier": {}, "tfidf-lr": {},
+        "shipped analyser": {}}
     for topic in range(len(TOPICS_ZH)):
         name = f"{topic} {TOPICS_ZH[topic]}"
         if topic in REPORTED:
             results["rules"][name] = prf(gold, pred_rules, topic)
+            results["rules + crf"][name] = prf(gold, pred_crf, topic)
+            results["rules + classifier"][name] = prf(gold, pred_model, topic)
             results["shipped analyser"][name] = prf(gold, pred_shipped, topic)
         results["tfidf-lr"][name] = prf(gold, pred_lr, topic)
     for per in results.values():

@@ -2,9 +2,13 @@
 (and which it says it does not), with what purpose, whether optional, under separate consent, which
 SDKs and providers it names, and whether the PIPL 第十七条 items are there.
 
-A lexicon-plus-rules analyser over sentences and their clauses (policy_lexicon.yaml); its
-measured span and topic scores on CA4P-483 and CAPP-130 are in
-benchmarks/results/model_parking_app.md. Text comes from txt (any Chinese encoding), html or pdf."""
+A lexicon-plus-rules analyser over sentences and their clauses (policy_lexicon.yaml), with two
+learnt helpers where real policies word things the lexicon does not know: a character CRF that
+finds where a sentence names personal information (spans.py; categories still come only from the
+span's own words), and a sentence-topic classifier (topics.py) for collection, permission,
+sharing, retention, rights and contact sentences. Measured span and topic scores on CA4P-483 and
+CAPP-130 are in benchmarks/results/model_parking_app.md. Text comes from txt (any Chinese
+encoding), html or pdf."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pisentinel.models.parking_app.knowledge import Sdk, lexicon, sdks
+from pisentinel.models.parking_app.spans import DataSpan, data_spans
 
 __all__ = ["PolicyError", "PolicyFacts", "analyse_policy", "policy_text", "sentences"]
 
@@ -28,6 +33,10 @@ _PHONE = re.compile(r"(?<!\d)(?:400[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|
 _ADDRESS = re.compile(r"(?:省|市)[\u4e00-\u9fff\d]{1,20}(?:区|县)[\u4e00-\u9fff\d]{1,30}(?:号|室|楼)")
 
 
+# span words that name personal information in general, not a kind of it (PIPL 第十七条 wants kinds)
+_GENERIC_PI = re.compile(r"^(?:您的|用户的?|个人|相关|上述|以下|这些|该等|必要的?|其他|此类|前述|敏感|"
+                         r"身份|基本|的|及|和|或|等)*(?:个人)?(?:敏感)?(?:信息|数据|资料)$")
+_PERMISSION = "权限"
 _RIGHT_VERBS = re.compile(r"查阅|复制|更正|补充|删除|撤回|注销|副本|访问您的个人信息")
 _SDK_LINE = ("提供方", "sdk", "第三方", "合作方")
 
@@ -123,7 +132,9 @@ def _fold(text: str) -> str:
 
 @dataclass
 class PolicyFacts:
-    """What one policy says. Category maps give the sentence numbers that say it."""
+    """What one policy says. Category maps give the sentence numbers that say it; `collection`,
+    `permission` and `sharing` are the sentences that state collecting some personal information
+    (named by category or not), asking for a device permission, and giving PI to others."""
 
     source: str
     sentences: list[str]
@@ -136,6 +147,9 @@ class PolicyFacts:
     vendor_mentions: dict[str, list[int]] = field(default_factory=dict)
     art17: dict[str, list[int]] = field(default_factory=dict)
     has_sdk_list: bool = False
+    collection: list[int] = field(default_factory=list)
+    permission: list[int] = field(default_factory=list)
+    sharing: list[int] = field(default_factory=list)
 
     def missing_art17(self) -> list[str]:
         return [item for item in ART17_ITEMS if not self.art17.get(item)]
@@ -178,17 +192,38 @@ _MODEL_ITEMS = {"retention": "retention", "rights": "rights", "contact": "contac
 _SHIPPED = object()
 
 
-def analyse_policy(text: str, source: str = "", model: Any = _SHIPPED) -> PolicyFacts:
+def _clauses(sent: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of the raw sentence; the separators are matched in both
+    widths, so these are the clauses of its folded form too."""
+    out, start = [], 0
+    for m in _CLAUSE_SEP.finditer(sent):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(sent)))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _names_kind(span: DataSpan) -> bool:
+    return bool(span.categories) or not _GENERIC_PI.match(_fold(span.text).strip())
+
+
+def analyse_policy(text: str, source: str = "", model: Any = _SHIPPED,
+                   tagger: Any = _SHIPPED) -> PolicyFacts:
     """The facts of one policy. `model` is the sentence-topic classifier that backs the lexicon
-    for the retention, rights and contact items (default: the shipped one; None: lexicon only)."""
+    for the collection, permission, sharing, retention, rights and contact sentences; `tagger`
+    the CRF that finds data mentions the lexicon has no phrase for (default: the shipped ones;
+    None: lexicon only)."""
+    from pisentinel.models.parking_app.spans import span_tagger
     from pisentinel.models.parking_app.topics import topic_model
 
     clf = topic_model() if model is _SHIPPED else model
+    crf = span_tagger() if tagger is _SHIPPED else tagger
     sents = sentences(text)
     facts = PolicyFacts(source, sents)
     verbs, negs = _phrases("collect_verbs"), _phrases("negations")
     purposes, optional = _phrases("purposes"), _phrases("optional_function")
     separate, sdk_list = _phrases("separate_consent"), _phrases("sdk_list")
+    third_party = _phrases("third_party")
     art17 = {k: tuple(_fold(p) for p in v) for k, v in lexicon()["art17"].items()}
 
     def note(target: dict[str, list[int]], key: str, i: int) -> None:
@@ -196,13 +231,22 @@ def analyse_policy(text: str, source: str = "", model: Any = _SHIPPED) -> Policy
         if not target[key] or target[key][-1] != i:
             target[key].append(i)
 
+    def mark(target: list[int], i: int) -> None:
+        if not target or target[-1] != i:
+            target.append(i)
+
     folded_all = [_fold(s) for s in sents]
     for i, (sent, folded) in enumerate(zip(sents, folded_all, strict=True)):
+        spans = data_spans(sent, crf) if crf is not None else []
+        topics = clf.topics_of(sent) if clf is not None else set()
         sentence_cats: set[str] = set()
-        sentence_verb = _has(folded, verbs)
-        for clause in _CLAUSE_SEP.split(folded):
-            cats = categories_in(clause)
-            if not cats:
+        sentence_verb = _has(folded, verbs) or "collection" in topics
+        names_pi = names_kind = False
+        for a, b in _clauses(sent):
+            clause = _fold(sent[a:b])
+            in_clause = [sp for sp in spans if a <= sp.start < b]
+            cats = categories_in(clause).union(*(sp.categories for sp in in_clause))
+            if not cats and not in_clause:
                 continue
             if _has(clause, negs):
                 for c in cats:
@@ -210,10 +254,18 @@ def analyse_policy(text: str, source: str = "", model: Any = _SHIPPED) -> Policy
                 continue
             if _has(clause, verbs) or sentence_verb:
                 sentence_cats |= cats
+                names_pi = True
+                names_kind = names_kind or bool(cats) or any(map(_names_kind, in_clause))
+        if names_pi or ("collection" in topics and not _has(folded, negs)):
+            mark(facts.collection, i)
         for c in sorted(sentence_cats):
             note(facts.collects, c, i)
             if _has(folded, purposes):
                 note(facts.purpose, c, i)
+        if _PERMISSION in folded and (categories_in(folded) or spans or "permission" in topics):
+            mark(facts.permission, i)
+        if _has(folded, third_party) or "sharing" in topics:
+            mark(facts.sharing, i)
         # optional / separate consent may be said in the sentence or the next one
         window = folded + (folded_all[i + 1] if i + 1 < len(sents) else "")
         named = sentence_cats | categories_in(folded)
@@ -232,23 +284,22 @@ def analyse_policy(text: str, source: str = "", model: Any = _SHIPPED) -> Policy
                 hit = _has(folded, phrases) and bool(
                     _EMAIL.search(sent) or _PHONE.search(sent) or _ADDRESS.search(sent))
             elif item == "types":
-                hit = bool(sentence_cats) or _has(folded, phrases)
+                hit = names_kind or _has(folded, phrases)
             elif item == "purposes":
-                hit = bool(sentence_cats) and _has(folded, phrases)
+                hit = names_kind and _has(folded, phrases)
             else:
                 hit = _has(folded, phrases)
             if hit:
                 note(facts.art17, item, i)
-        if clf is not None:
-            for topic in clf.topics_of(sent) & set(_MODEL_ITEMS):
-                item = _MODEL_ITEMS[topic]
-                if item == "contact" and not (_EMAIL.search(sent) or _PHONE.search(sent)
-                                              or _ADDRESS.search(sent)):
-                    continue
-                # CAPP's "数据、权限管理" includes refusing a permission; Art. 17 means PI rights
-                if item == "rights" and not _RIGHT_VERBS.search(sent):
-                    continue
-                note(facts.art17, item, i)
+        for topic in topics & set(_MODEL_ITEMS):
+            item = _MODEL_ITEMS[topic]
+            if item == "contact" and not (_EMAIL.search(sent) or _PHONE.search(sent)
+                                          or _ADDRESS.search(sent)):
+                continue
+            # CAPP's "数据、权限管理" includes refusing a permission; Art. 17 means PI rights
+            if item == "rights" and not _RIGHT_VERBS.search(sent):
+                continue
+            note(facts.art17, item, i)
     whole = "\n".join(folded_all)
     # a provider's name alone, in a sentence naming no SDK, may stand for one of its SDKs
     for sdk in sdks():
