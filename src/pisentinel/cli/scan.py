@@ -28,9 +28,9 @@ from pisentinel.cli.common import (
 from pisentinel.cli.i18n import lang, t
 from pisentinel.detect.rules import DetectionRules
 from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
-from pisentinel.engine.filescan import ScanStats, scan_files
-from pisentinel.engine.sinks import TableSink
-from pisentinel.engine.sources import discover_sources
+from pisentinel.engine.checkpoint import ScanCheckpoint
+from pisentinel.engine.filescan import ScanStats, scan_files, scan_to_file
+from pisentinel.engine.sources import SourceError, discover_sources
 from pisentinel.knowledge import pi_types
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet", ".xlsx")
@@ -61,7 +61,8 @@ def print_summary(stats: ScanStats, rules: DetectionRules | None = None) -> None
 
 def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
              types: list[str] | None, min_score: float, reveal: bool, workers: int,
-             ner: str = "near", rules: DetectionRules | None = None) -> ScanStats:
+             ner: str = "near", rules: DetectionRules | None = None,
+             resume: bool = True, batch_rows: int = 20_000) -> ScanStats:
     if output is not None and output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise fail(t("bad_output", suffix=output.suffix or "''"))
     try:
@@ -88,9 +89,18 @@ def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
             progress.update(task, advance=nbytes, description=label)
 
         if output is None:
-            return scan_files(sources, scanner, columns, None, reveal, workers, advance)
-        with TableSink(output) as sink:
-            return scan_files(sources, scanner, columns, sink.write, reveal, workers, advance)
+            return scan_files(sources, scanner, columns, None, reveal, workers, advance,
+                              batch_rows)
+        try:
+            stats, resumed = scan_to_file(sources, scanner, output, columns, reveal, workers,
+                                          advance, batch_rows, resume=resume)
+        except (SourceError, KeyboardInterrupt):
+            if ScanCheckpoint.folder_for(output).exists():
+                console.print(t("scan_checkpoint_kept"))
+            raise
+    if resumed:
+        console.print(t("scan_resumed", batches=resumed))
+    return stats
 
 
 def register(app: typer.Typer) -> None:
@@ -123,6 +133,14 @@ def register(app: typer.Typer) -> None:
             "full text, or off (rules only: about 4x faster, misses unlabelled names and addresses)."),
         rules_file: Path | None = typer.Option(
             None, "--rules", help=RULES_HELP),
+        batch_rows: int = typer.Option(
+            20_000, "--batch-rows", min=100, max=1_000_000,
+            help="每批行数：越小占用内存越少、检查点越密 / rows per batch: fewer use less "
+            "memory and checkpoint more often."),
+        resume: bool = typer.Option(
+            True, "--resume/--no-resume",
+            help="中断后重跑同一扫描时从检查点续扫（默认）/ an interrupted scan, run again with "
+            "the same settings, continues from its checkpoint (default); --no-resume starts over."),
         fail_on_findings: bool = typer.Option(
             False, "--fail-on-findings", help="发现个人信息时以 1 退出 / exit 1 if PI found."),
     ) -> None:
@@ -131,7 +149,7 @@ def register(app: typer.Typer) -> None:
                 raise fail("--ner 只能是 off、near 或 full / --ner must be off, near or full")
             rules = load_rules_option(rules_file)
             stats = run_scan(paths, output, split_list(columns), split_list(types), min_score,
-                             reveal, workers, ner, rules)
+                             reveal, workers, ner, rules, resume, batch_rows)
         print_summary(stats, rules)
         if output is not None:
             console.print(t("wrote", path=output))

@@ -6,6 +6,7 @@ batches in flight per worker."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,8 @@ import pyarrow as pa
 
 from pisentinel.detect.rules import DetectionRules
 from pisentinel.detect.scanner import FINDINGS_SCHEMA, Scanner
+from pisentinel.engine.checkpoint import ScanCheckpoint, SourceProgress, scan_fingerprint
+from pisentinel.engine.sinks import TableSink
 from pisentinel.engine.sources import TextBatch, discover_sources, read_batches
 
 FILE_FINDINGS_SCHEMA = pa.schema([pa.field("source", pa.string()), *FINDINGS_SCHEMA])
@@ -69,6 +72,71 @@ def _locate(tb: TextBatch, found: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([cols[n] for n in names], names=names)
 
 
+class _Ledger:
+    """Per-source progress of a scan, and, with a checkpoint, the findings not yet recorded:
+    flushed every `FLUSH_BATCHES` batches and at the end of every source."""
+
+    def __init__(self, stats: ScanStats, checkpoint: ScanCheckpoint | None,
+                 write: Callable[[pa.RecordBatch], None] | None) -> None:
+        self.stats, self.checkpoint, self.write = stats, checkpoint, write
+        self.progress: dict[str, SourceProgress] = {}
+        self.found: list[pa.RecordBatch] = []
+        self.unflushed = 0
+
+    def start(self, path: Path) -> SourceProgress:
+        """The source's recorded progress (nothing without a checkpoint), counted in the stats."""
+        if self.checkpoint is None:
+            st = path.stat()
+            return SourceProgress(st.st_size, st.st_mtime_ns)
+        prog = self.checkpoint.progress_for(path)
+        self.stats.rows += prog.rows
+        self.stats.bytes += prog.bytes
+        self.stats.counts.update(prog.counts)
+        return prog
+
+    def add(self, tb: TextBatch, found: pa.RecordBatch) -> None:
+        prog = self._current(tb.source)
+        size = tb.batch.nbytes
+        prog.batches += 1
+        prog.rows += tb.batch.num_rows
+        prog.bytes += size
+        self.stats.rows += tb.batch.num_rows
+        self.stats.bytes += size
+        if found.num_rows:
+            located = _locate(tb, found)
+            types = located.column("type").to_pylist()
+            prog.counts.update(types)
+            self.stats.counts.update(types)
+            if self.checkpoint is not None:
+                self.found.append(located)
+            elif self.write is not None:
+                self.write(located)
+        self.unflushed += 1
+        if self.unflushed >= FLUSH_BATCHES:
+            self.flush()
+
+    def end(self, source: str) -> None:
+        self._current(source).complete = True
+        self.flush()
+
+    def _current(self, source: str) -> SourceProgress:
+        """The progress object `start` registered in the checkpoint (the same object, so its
+        counts and those the checkpoint records are one), or a fresh one without checkpoint."""
+        prog = self.progress.get(source)
+        if prog is None:
+            known = self.checkpoint.sources.get(source) if self.checkpoint else None
+            prog = self.progress[source] = known if known is not None else SourceProgress(0, 0)
+        return prog
+
+    def flush(self) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.flush(self.found, self.progress)
+        self.found, self.unflushed = [], 0
+
+
+FLUSH_BATCHES = 10
+
+
 def scan_files(
     paths: Sequence[str | Path],
     scanner: Scanner,
@@ -78,43 +146,91 @@ def scan_files(
     workers: int = 1,
     on_progress: Callable[[str, int], None] | None = None,
     batch_rows: int = 20_000,
+    checkpoint: ScanCheckpoint | None = None,
 ) -> ScanStats:
-    """Scan every source under `paths`; each findings batch goes to `write`."""
+    """Scan every source under `paths`; each findings batch goes to `write`, or, with a
+    `checkpoint`, into it (read them back with `checkpoint.recorded`). Batches the checkpoint
+    holds already are skipped: whole sources unread, the rest read but not scanned."""
     stats = ScanStats()
     t0 = time.perf_counter()
     cols = list(columns) if columns else None
+    sources = discover_sources(paths)
+    stats.files = len(sources)
+    ledger = _Ledger(stats, checkpoint, write)
 
-    def batches() -> Iterator[TextBatch]:
-        for path in discover_sources(paths):
-            stats.files += 1
-            yield from read_batches(path, columns=cols, batch_rows=batch_rows)
+    def items() -> Iterator[TextBatch | str]:
+        for path in sources:
+            prog = ledger.start(path)
+            if prog.complete:
+                if on_progress is not None:
+                    on_progress(str(path), prog.bytes)
+                continue
+            for i, tb in enumerate(read_batches(path, columns=cols, batch_rows=batch_rows)):
+                if i < prog.batches:  # recorded before the interruption
+                    if on_progress is not None:
+                        on_progress(tb.source, tb.batch.nbytes)
+                    continue
+                yield tb
+            yield str(path)  # the source is finished
 
-    def consume(tb: TextBatch, found: pa.RecordBatch) -> None:
-        stats.rows += tb.batch.num_rows
-        size = tb.batch.nbytes
-        stats.bytes += size
-        if found.num_rows:
-            located = _locate(tb, found)
-            stats.counts.update(located.column("type").to_pylist())
-            if write is not None:
-                write(located)
+    def consume(item: TextBatch | str, found: pa.RecordBatch | None) -> None:
+        if isinstance(item, str):
+            ledger.end(item)
+            return
+        assert found is not None
+        ledger.add(item, found)
         if on_progress is not None:
-            on_progress(tb.source, size)
+            on_progress(item.source, item.batch.nbytes)
 
     if workers <= 1:
-        for tb in batches():
-            consume(tb, scanner.scan_batch(tb.batch, cols, include_raw=include_raw))
+        for item in items():
+            consume(item, None if isinstance(item, str) else
+                    scanner.scan_batch(item.batch, cols, include_raw=include_raw))
     else:
         with ProcessPoolExecutor(workers, initializer=_init_worker,
                                  initargs=(scanner.types, scanner.min_score, scanner.ner,
                                            scanner.rules)) as pool:
-            pending: list[tuple[TextBatch, Future[pa.RecordBatch]]] = []
-            for tb in batches():
-                pending.append((tb, pool.submit(_scan_in_worker, tb.batch, cols, include_raw)))
+            pending: list[tuple[TextBatch | str, Future[pa.RecordBatch] | None]] = []
+            for item in items():
+                fut = None if isinstance(item, str) else pool.submit(
+                    _scan_in_worker, item.batch, cols, include_raw)
+                pending.append((item, fut))
                 while len(pending) >= 2 * workers:
-                    done_tb, fut = pending.pop(0)
-                    consume(done_tb, fut.result())
-            for done_tb, fut in pending:
-                consume(done_tb, fut.result())
+                    done, f = pending.pop(0)
+                    consume(done, f.result() if f is not None else None)
+            for done, f in pending:
+                consume(done, f.result() if f is not None else None)
+    ledger.flush()
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def scan_to_file(paths: Sequence[str | Path], scanner: Scanner, output: Path,
+                 columns: Sequence[str] | None = None, include_raw: bool = False,
+                 workers: int = 1, on_progress: Callable[[str, int], None] | None = None,
+                 batch_rows: int = 20_000, resume: bool = True) -> tuple[ScanStats, int]:
+    """`scan_files` into `output`, resumable: returns the stats and how many batches an
+    earlier, interrupted run of the same scan had recorded (0 for a fresh scan)."""
+    rules = scanner.rules
+    settings = {
+        "types": sorted(scanner.types) if scanner.types is not None else None,
+        "min_score": scanner.min_score, "ner": scanner.ner,
+        "columns": list(columns) if columns else None, "include_raw": include_raw,
+        "batch_rows": batch_rows, "output": str(output),
+        "rules": hashlib.sha256(Path(rules.source).read_bytes()).hexdigest()
+        if rules is not None and rules.source else None,
+    }
+    checkpoint = ScanCheckpoint(output, scan_fingerprint(settings), resume=resume)
+    resumed = checkpoint.done_batches()
+    try:
+        with TableSink(output) as sink:
+            stats = scan_files(paths, scanner, columns, None, include_raw, workers, on_progress,
+                               batch_rows, checkpoint)
+            for batch in checkpoint.recorded(discover_sources(paths)):
+                sink.write(batch)
+    except BaseException:
+        if not checkpoint.recorded_batches:  # nothing a re-run could skip: leave nothing
+            checkpoint.remove()
+        raise
+    checkpoint.remove()
+    return stats, resumed
