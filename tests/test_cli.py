@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import json
 from pathlib import Path
 
@@ -142,3 +143,12 @@ def test_redact_text_file_mask(data: Path, tmp_path: Path) -> None:
     lines = out.read_text("utf-8").splitlines()
     assert lines[0] == "第一行没有信息"
     assert "138****5678" in lines[1] and ID[:6] + "********" + ID[-4:] in lines[2]
+
+
+def test_auto_workers_pool_only_large_inputs() -> None:
+    """`-j 0` (the default) keeps small scans in one process: a pool costs seconds to start."""
+    from pisentinel.cli.scan import AUTO_WORKERS_FROM_BYTES, auto_workers
+
+    assert auto_workers(0) == 1 and auto_workers(AUTO_WORKERS_FROM_BYTES - 1) == 1
+    cores = len(os.sched_getaffinity(0))
+    assert auto_workers(AUTO_WORKERS_FROM_BYTES) == max(1, min(4, cores))

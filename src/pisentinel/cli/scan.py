@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -59,6 +60,18 @@ def print_summary(stats: ScanStats, rules: DetectionRules | None = None) -> None
         console.print(t("nothing_found"))
 
 
+AUTO_WORKERS_FROM_BYTES = 64 << 20
+
+
+def auto_workers(total_bytes: int) -> int:
+    """One process for small inputs (a pool takes a second or two to start, loading the model
+    in every worker); one per available core, at most four, for larger ones."""
+    if total_bytes < AUTO_WORKERS_FROM_BYTES:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, cores or 1))
+
+
 def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
              types: list[str] | None, min_score: float, reveal: bool, workers: int,
              ner: str = "near", rules: DetectionRules | None = None,
@@ -78,6 +91,8 @@ def run_scan(paths: list[Path], output: Path | None, columns: list[str] | None,
                            output=str(output) if output else None)
         console.print(f"[yellow]{t('reveal_warning', log=log)}[/]")
     total = sum(p.stat().st_size for p in sources)
+    if workers == 0:
+        workers = auto_workers(total)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                         TransferSpeedColumn(), TimeRemainingColumn(), console=console,
                         transient=True)
@@ -125,8 +140,10 @@ def register(app: typer.Typer) -> None:
                                         help="最低置信度 / minimum score."),
         reveal: bool = typer.Option(
             False, "--reveal", help="在结果中写入原始值（记入审计日志）/ raw values (audited)."),
-        workers: int = typer.Option(1, "--workers", "-j", min=1,
-                                    help="并行进程数 / worker processes."),
+        workers: int = typer.Option(
+            0, "--workers", "-j", min=0,
+            help="并行进程数；0 为自动：输入超过 64 MB 时每核一个（最多 4）/ worker processes; "
+            "0 = auto: one per core (at most 4) for inputs over 64 MB."),
         ner: str = typer.Option(
             "near", "--ner", help="姓名/地址模型：near 仅在其他个人信息附近（默认）、full 全文、off 仅规则"
             "（约快四倍，不找无标签的姓名和地址） / trained name-address model: near other PI (default), "
