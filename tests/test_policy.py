@@ -56,6 +56,8 @@ def test_tags_become_spans() -> None:
 
 def test_a_span_gets_only_the_categories_its_words_name() -> None:
     assert categorise("银行账号") == {"PAYMENT"}  # not also an app account
+    assert categorise("银行账号信息") == {"PAYMENT"}
+    assert categorise("国际移动电话设备识别码") == {"DEVICE_ID"}  # not a phone number
     assert categorise("IMEI信息") == {"DEVICE_ID"}
     assert categorise("设备MAC地址") == {"DEVICE_ID"}
     assert categorise("证件图像及号码") == {"IDENTITY"}

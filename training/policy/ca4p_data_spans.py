@@ -201,6 +201,17 @@ def main() -> None:
         results["crf (char, tune part)"]["train_seconds"] = round(train_s, 1)
         results["crf (char, tune part)"]["model_bytes"] = model.stat().st_size
         found = [data_spans(t, tagger) for t, _ in held]
+        from pisentinel.models.parking_app.policy import analyse_policy
+
+        # the analyser's own output on each held-out sentence (topic classifier off) with this
+        # tune-part CRF: the categories it says are collected, and whether it calls the sentence
+        # a collection statement
+        for name, crf in (("lexicon", None), ("lexicon + crf (tune part)", tagger)):
+            facts = [analyse_policy(t, model=None, tagger=crf) for t, _ in held]
+            results[f"analyser collects: {name}"] = category_score(
+                held, [set(f.collects) for f in facts])
+            results[f"analyser collection sentence: {name}"] = names_pi_score(
+                held, [bool(f.collection) for f in facts])
     lex_cats = [categories_in(unicodedata.normalize("NFKC", t).lower()) for t, _ in held]
     results["categories: lexicon on the sentence"] = category_score(held, lex_cats)
     results["categories: crf spans, categorised"] = category_score(
