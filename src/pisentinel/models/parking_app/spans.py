@@ -12,13 +12,11 @@ analyser falls back to the lexicon alone."""
 
 from __future__ import annotations
 
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Protocol
 
 from pisentinel.models.parking_app.knowledge import _load, lexicon
@@ -115,14 +113,9 @@ def span_tagger() -> SpanTagger | None:
     except ImportError:
         return None
     tagger: Any = pycrfsuite.Tagger()
+    # crfsuite reads the whole model into memory, so a temporary copy (zipped install) may go
     with resources.as_file(ref) as path:
-        if Path(path).is_file():
-            tagger.open(str(path))
-        else:  # a zipped install: crfsuite reads only real files
-            with tempfile.NamedTemporaryFile(suffix=".crfsuite") as tmp:
-                tmp.write(ref.read_bytes())
-                tmp.flush()
-                tagger.open(tmp.name)
+        tagger.open(str(path))
     return tagger
 
 
