@@ -154,11 +154,15 @@ def _onnx_gru_params(w: dict[str, np.ndarray], fwd: int, bwd: int
 
 
 def encoder_onnx(emb: np.ndarray, w: dict[str, np.ndarray], layers: int = 2,
-                 emissions: bool = True, half: bool = True):  # -> onnx.ModelProto
+                 emissions: bool = True, half: bool = True,
+                 project: np.ndarray | None = None,
+                 backward: bool = True):  # -> onnx.ModelProto
     """The LAC encoder as an ONNX graph. Inputs: `ids` (B, L) int64 rows into `emb` (the
     caller's char vocabulary aligned to LAC's rows), `lens` (B,) int32. Output `lac` (B, L, D):
     the last run layer's 256-d states, then (with `emissions`, needs layers == 2) LAC's 57 tag
-    scores. Padding beyond a row's length gives zero states."""
+    scores; with `project` (D, C), those times `project`. Padding beyond a row's length gives
+    zero states. Without `backward` (one layer only) just the forward GRU runs: half the cost,
+    128-d states that know only the left context."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -179,12 +183,17 @@ def encoder_onnx(emb: np.ndarray, w: dict[str, np.ndarray], layers: int = 2,
     nodes.append(helper.make_node("Transpose", ["x_bl"], ["x0"], perm=[1, 0, 2]))  # (L, B, D)
     cur = "x0"
     const("shape_lb_neg", np.array([0, 0, -1], dtype=np.int64))
+    if not backward and (layers != 1 or emissions):
+        raise ValueError("a forward-only LAC encoder has one layer and no tag scores")
     for layer in range(layers):
         wm, rm, bm = _onnx_gru_params(w, 2 * layer, 2 * layer + 1)
+        if not backward:
+            wm, rm, bm = wm[:1], rm[:1], bm[:1]
         names = [const(f"W{layer}", wm), const(f"R{layer}", rm), const(f"B{layer}", bm)]
         nodes.append(helper.make_node(
             "GRU", [cur, names[0], names[1], names[2], "lens"], [f"y{layer}"],
-            hidden_size=HIDDEN, direction="bidirectional", linear_before_reset=0,
+            hidden_size=HIDDEN, direction="bidirectional" if backward else "forward",
+            linear_before_reset=0,
         ))
         # Y (L, 2, B, H) → (L, B, 2, H) → (L, B, 2H)
         nodes.append(helper.make_node("Transpose", [f"y{layer}"], [f"yt{layer}"],
@@ -200,8 +209,14 @@ def encoder_onnx(emb: np.ndarray, w: dict[str, np.ndarray], layers: int = 2,
         nodes.append(helper.make_node("Add", ["em_raw", "fc4_b"], ["em"]))
         outs.append("em")
     nodes.append(helper.make_node("Concat", outs, ["lac_lbd"], axis=-1))
-    nodes.append(helper.make_node("Transpose", ["lac_lbd"], ["lac"], perm=[1, 0, 2]))
-    dim = STATE_DIM + (N_LAC_TAGS if emissions else 0)
+    dim = (STATE_DIM if backward else HIDDEN) + (N_LAC_TAGS if emissions else 0)
+    if project is not None:
+        const("project", project.astype(np.float32))
+        nodes.append(helper.make_node("MatMul", ["lac_lbd", "project"], ["lac_proj"]))
+        nodes.append(helper.make_node("Transpose", ["lac_proj"], ["lac"], perm=[1, 0, 2]))
+        dim = project.shape[1]
+    else:
+        nodes.append(helper.make_node("Transpose", ["lac_lbd"], ["lac"], perm=[1, 0, 2]))
     graph = helper.make_graph(
         nodes, "lac_encoder",
         [helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "length"]),
@@ -251,10 +266,11 @@ class LacFeatures:
         self.session = ort.InferenceSession(model_bytes, options,
                                             providers=["CPUExecutionProvider"])
 
-    def __call__(self, sentences: list[np.ndarray], rows: int = 128) -> list[np.ndarray]:
+    def __call__(self, sentences: list[np.ndarray], chunk: int = 4096) -> list[np.ndarray]:
         from pisentinel.detect.ner._context import lac_context
 
-        out: list[np.ndarray] = [np.zeros(0)] * len(sentences)
-        for i, ctx in lac_context(self.session, sentences, rows):
-            out[i] = ctx.astype(np.float16)
+        out: list[np.ndarray] = []
+        for i in range(0, len(sentences), chunk):
+            out.extend(c.astype(np.float16)
+                       for c in lac_context(self.session, sentences[i:i + chunk]))
         return out

@@ -40,16 +40,28 @@ class CharConvTagger(nn.Module):
         self.out = nn.Linear(channels, N_TAGS * heads)
         self.drop = nn.Dropout(dropout)
         self.receptive_radius = sum(dilations)
+        self.ctx_projected = False
+
+    def ctx_projection(self) -> torch.Tensor:
+        """(ctx_dim, channels): the input layer's weights on the LAC states."""
+        return self.inp.weight[:, -self.ctx_dim:].detach().T.contiguous()
 
     def forward(self, uni: torch.Tensor, left: torch.Tensor, right: torch.Tensor,
                 lex: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
         parts = [self.uni(uni), self.bi(left), self.bi(right), lex]
         if self.pre is not None:
             parts.insert(0, self.pre(uni))
-        if ctx is not None:
-            parts.append(ctx)
-        x = torch.cat(parts, dim=-1)
-        h = torch.relu(self.inp(self.drop(x))).transpose(1, 2)
+        if ctx is not None and self.ctx_projected:
+            # Export form: `ctx` is already ctx_projection(states), computed inside lac.onnx
+            # so that only `channels` numbers per character cross from one graph to the other.
+            x = torch.cat(parts, dim=-1)
+            w = self.inp.weight[:, : x.shape[-1]]
+            h = torch.relu(nn.functional.linear(x, w, self.inp.bias) + ctx).transpose(1, 2)
+        else:
+            if ctx is not None:
+                parts.append(ctx)
+            x = torch.cat(parts, dim=-1)
+            h = torch.relu(self.inp(self.drop(x))).transpose(1, 2)
         for conv in self.convs:
             h = h + torch.relu(conv(self.drop(h)))
         em = self.out(self.drop(h.transpose(1, 2)))

@@ -403,7 +403,10 @@ def shrink_embeddings(path: Path) -> None:
 
 
 def export(net: CharConvTagger, crf: CRF, tables: FeatureTables, out: Path, meta: dict,
-           n_lex: int, lac_model: bytes | None = None) -> None:
+           n_lex: int, lac: dict | None = None) -> None:
+    """Write model.onnx, tables.npz and meta.json; with `lac` (keyword arguments of
+    `lac.encoder_onnx`) also lac.onnx, which ends in the network's input weights on the LAC
+    states, so model.onnx reads `channels` numbers per character instead of 256."""
     out.mkdir(parents=True, exist_ok=True)
     net.eval()
     n = 50
@@ -411,15 +414,19 @@ def export(net: CharConvTagger, crf: CRF, tables: FeatureTables, out: Path, meta
         torch.zeros(1, n, dtype=torch.int64), torch.zeros(1, n, dtype=torch.int64),
         torch.zeros(1, n, dtype=torch.int64), torch.zeros(1, n, n_lex))
     names = ["uni", "left", "right", "lex"]
-    if net.ctx_dim:
-        dummy = (*dummy, torch.zeros(1, n, net.ctx_dim))
+    if lac is not None:
+        dummy = (*dummy, torch.zeros(1, n, net.inp.out_features))
         names.append("ctx")
+        net.ctx_projected = True
     axes = {k: {0: "batch", 1: "length"} for k in (*names, "emissions")}
     torch.onnx.export(net, dummy, str(out / "model.onnx"), input_names=names,
                       output_names=["emissions"], dynamic_axes=axes, opset_version=17,
                       dynamo=False)
-    if lac_model is not None:
-        (out / "lac.onnx").write_bytes(lac_model)
+    net.ctx_projected = False
+    if lac is not None:
+        model = encoder_onnx(**lac, project=net.ctx_projection().numpy())
+        (out / "lac.onnx").write_bytes(model.SerializeToString())
+        meta = dict(meta, lac=dict(meta.get("lac", {}), dim=net.inp.out_features))
     elif (out / "lac.onnx").exists():
         (out / "lac.onnx").unlink()
     shrink_embeddings(out / "model.onnx")
@@ -508,7 +515,7 @@ def main() -> None:
                     help="corpus left out entirely, for the cross-corpus test ('' for none)")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--patience", type=int, default=3)
-    ap.add_argument("--channels", type=int, default=96)
+    ap.add_argument("--channels", type=int, default=64)
     ap.add_argument("--augment", type=int, default=1)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--data", type=Path, default=None)
@@ -523,7 +530,7 @@ def main() -> None:
                     "transliterated foreign, Latin")
     ap.add_argument("--generated-posts", type=int, default=0,
                     help="posts from pisentinel.synth added to training (seed 1013)")
-    ap.add_argument("--chatter", type=int, default=400,
+    ap.add_argument("--chatter", type=int, default=1500,
                     help="generated posts with no name or address, as negatives (seed 2027)")
     ap.add_argument("--synthetic-address", type=float, default=0.25,
                     help="share of replaced addresses built from GB/T 2260 divisions")
@@ -540,6 +547,9 @@ def main() -> None:
                     help="read the states of this many layers of the frozen LAC BiGRU (0: none)")
     ap.add_argument("--lac-emissions", action=argparse.BooleanOptionalAction, default=False,
                     help="also read LAC's 57 tag scores (needs --lac-layers 2)")
+    ap.add_argument("--lac-backward", action=argparse.BooleanOptionalAction, default=False,
+                    help="run LAC's reverse GRU too (with --no-lac-backward: one layer, forward "
+                    "only, half the cost)")
     ap.add_argument("--pre", action=argparse.BooleanOptionalAction, default=False,
                     help="also read LAC's plain char vectors (on by itself when --lac-layers 0)")
     ap.add_argument("--checkpoint", type=Path, default=None,
@@ -581,16 +591,16 @@ def main() -> None:
     n_lex = N_LEX_FEATURES + (len(DOMAINS) if args.domains else 0)
     dilations = tuple(int(d) for d in args.dilations.split(","))
     heads = len(DOMAINS) if args.domains and args.heads else 1
-    lac_model: bytes | None = None
+    lac_spec: dict | None = None
     lac = None
     ctx_dim = 0
     if args.lac_layers:
         weights = load_weights()
         emb = aligned_embedding(tables.char_keys, N_RESERVED, weights)
-        lac_model = encoder_onnx(emb, weights, args.lac_layers,
-                                 args.lac_emissions).SerializeToString()
-        lac = LacFeatures(lac_model)
-        ctx_dim = 256 + (57 if args.lac_emissions else 0)
+        lac_spec = {"emb": emb, "w": weights, "layers": args.lac_layers,
+                    "emissions": args.lac_emissions, "backward": args.lac_backward}
+        lac = LacFeatures(encoder_onnx(**lac_spec).SerializeToString())
+        ctx_dim = (256 if args.lac_backward else 128) + (57 if args.lac_emissions else 0)
     net = CharConvTagger(torch.from_numpy(pretrained), tables.n_bigrams, n_lex,
                          channels=args.channels, dilations=dilations, heads=heads,
                          ctx_dim=ctx_dim, use_pre=args.pre or not args.lac_layers)
@@ -656,8 +666,8 @@ def main() -> None:
         meta["domain"] = "cluener"
     if args.lac_layers:
         meta["lac"] = {"layers": args.lac_layers, "emissions": args.lac_emissions,
-                       "dim": ctx_dim, "pre": args.pre}
-    export(net, crf, tables, args.out, meta, n_lex, lac_model)
+                       "backward": args.lac_backward, "dim": ctx_dim, "pre": args.pre}
+    export(net, crf, tables, args.out, meta, n_lex, lac_spec)
     print(f"best {history[best_epoch]['epoch']} dev key {trainer.best:.4f}; exported to {args.out}",
           flush=True)
 

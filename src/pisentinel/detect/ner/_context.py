@@ -14,32 +14,25 @@ from typing import Any
 import numpy as np
 
 ROW_CHARS = 8192  # characters (rows x longest row) per encoder call
+MAX_ROWS = 128
 
 
-def lac_context(session: Any, sentences: Sequence[np.ndarray], max_rows: int = 128
-                ) -> Iterator[tuple[int, np.ndarray]]:
-    """(index, states (len, D) float32) for each non-empty id array of `sentences`."""
-    order = sorted((i for i, s in enumerate(sentences) if len(s)), key=lambda i: len(sentences[i]))
+def _groups(lengths: np.ndarray) -> Iterator[np.ndarray]:
+    """Indices of non-empty segments in batches: sorted by length, at most MAX_ROWS rows and
+    (beyond 8 rows) at most ROW_CHARS characters of padded matrix each."""
+    order = np.argsort(lengths, kind="stable")
+    order = order[lengths[order] > 0]
     start = 0
     while start < len(order):
-        longest = len(sentences[order[start]])
-        end = start + 1
-        while end < len(order) and end - start < max_rows:
-            longest = len(sentences[order[end]])
-            if longest * (end - start + 1) > ROW_CHARS and end - start >= 8:
-                break
-            end += 1
-        group = order[start:end]
-        longest = len(sentences[group[-1]])
-        ids = np.zeros((len(group), longest), dtype=np.int64)
-        lens = np.zeros(len(group), dtype=np.int32)
-        for r, i in enumerate(group):
-            n = len(sentences[i])
-            ids[r, :n] = sentences[i]
-            lens[r] = n
-        states = session.run(None, {"ids": ids, "lens": lens})[0]
-        for r, i in enumerate(group):
-            yield i, states[r, : lens[r]]
+        end = min(start + MAX_ROWS, len(order))
+        # rows x longest row grows with each row; cut where it passes ROW_CHARS
+        area = lengths[order[start:end]] * np.arange(1, end - start + 1)
+        over = np.flatnonzero(area > ROW_CHARS)
+        if len(over) and over[0] >= 8:
+            end = start + int(over[0])
+        elif len(over):
+            end = start + min(8, end - start)
+        yield order[start:end]
         start = end
 
 
@@ -48,8 +41,24 @@ def stream_context(session: Any, uni: np.ndarray, starts: np.ndarray, lengths: n
     """(len(uni), dim) float32: LAC states of each segment uni[start:start+length] in place,
     zeros elsewhere."""
     out = np.zeros((len(uni), dim), dtype=np.float32)
-    pieces = [uni[s:s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
-    for i, states in lac_context(session, pieces):
-        s = int(starts[i])
-        out[s:s + len(states)] = states
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    for group in _groups(lengths):
+        lens = lengths[group]
+        cols = np.arange(int(lens.max()))
+        inside = cols[None, :] < lens[:, None]
+        pos = starts[group][:, None] + cols[None, :]
+        ids = np.where(inside, uni[np.minimum(pos, len(uni) - 1)], 0)
+        states = session.run(None, {"ids": ids, "lens": lens.astype(np.int32)})[0]
+        out[pos[inside]] = states[inside]
     return out
+
+
+def lac_context(session: Any, sentences: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """States (len, D) of each id array of `sentences`, each read on its own (training)."""
+    lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    stream = np.concatenate([*sentences, np.zeros(1, dtype=np.int64)])
+    dim = int(session.get_outputs()[0].shape[-1])
+    ctx = stream_context(session, stream, starts, lengths, dim)
+    return [ctx[s:s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
