@@ -86,6 +86,15 @@ def evaluate_one(name: str, rows: int, seed: int, mix: str, engine: str) -> dict
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _rows_of_other_models(models: set[str]) -> list[str]:
+    """The table rows an earlier run wrote for models other than `models`."""
+    if not RESULTS.exists():
+        return []
+    rows = [line for line in RESULTS.read_text("utf-8").splitlines()
+            if line.startswith("| ") and not line.startswith(("| model", "|---"))]
+    return [row for row in rows if row.split("|")[1].strip() not in models]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=20_000)
@@ -113,15 +122,19 @@ def main(argv: list[str] | None = None) -> int:
              "| model | seed | mix | input rows | leads | P | R | floor | run s | peak RSS MB |",
              "|---|---:|---|---:|---:|---:|---:|---|---:|---:|"]
     ok = True
+    table = []
     for r in rows:
         passed = r["precision"] >= args.floor and r["recall"] >= args.floor
         ok &= passed
-        lines.append(f"| {r['model']} | {r['seed']} | {r['mix']} | {r['input_rows']:,} | "
+        table.append(f"| {r['model']} | {r['seed']} | {r['mix']} | {r['input_rows']:,} | "
                      f"{r['leads']} | {r['precision']:.3f} | {r['recall']:.3f} | "
                      f"{'pass' if passed else 'MISS'} | {r['run_s']:.1f} | "
                      f"{r['peak_rss_mb']:.0f} |")
+    kept = _rows_of_other_models(set(names))
+    if kept:  # a run of some models replaces their rows only
+        lines[2] += " Rows of models not in this run are kept from earlier runs."
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n", "utf-8")
+    RESULTS.write_text("\n".join(lines + sorted(table + kept)) + "\n", "utf-8")
     print(f"wrote {RESULTS}")
     return 0 if ok else 1
 
