@@ -273,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=20_000, help="texts per mix")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--mix", choices=["default", "harder", "holdout", "both", "all"],
-                    default="all", help="both = default + harder; all = + holdout")
+    ap.add_argument("--mix", choices=["default", "harder", "holdout", "device", "both", "all"],
+                    default="all", help="both = default + harder; all = + holdout; device = "
+                    "device identifiers among other PI, with look-alikes (its own section)")
     ap.add_argument("--detector", choices=list(ENGINES), default="pisentinel")
     ap.add_argument("--table-rows", type=int, default=2000, help="0 to skip the table")
     ap.add_argument("--floor-match", choices=["exact", "overlap"], default="exact")
@@ -316,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     print(body)
     if not args.no_write:
         key = "eval" if args.detector == "pisentinel" else f"eval-{args.detector}"
+        if args.mix == "device":
+            key += "-device"
+            body = body.replace("## Accuracy on generated ground truth",
+                                "## Accuracy on generated ground truth: device identifiers", 1)
         if args.detector != "pisentinel":
             body = body.replace("## Accuracy", f"## Baseline accuracy, {engine.name}", 1)
         write_section(args.write, key, body)

@@ -32,6 +32,7 @@ ID = make_id("11010119900307777")
 ID_LINAN = make_id("33018519850412123")  # 临安市: abolished in 2017, still on IDs
 CARD19 = luhn_complete("622202123456789012")
 CARD16 = luhn_complete("622848001234567")
+IMEI = luhn_complete("86123456789012")
 
 
 def found(text: str, **kw: object) -> list[tuple[str, str]]:
@@ -79,6 +80,15 @@ def found(text: str, **kw: object) -> list[tuple[str, str]]:
         ("患者确诊为糖尿病", ("MEDICAL_HEALTH", "糖尿病")),
         ("他是基督徒", ("RELIGION", "基督徒")),
         ("小区采集了业主的人脸信息", ("BIOMETRIC", "人脸信息")),
+        (f"设备IMEI：{IMEI}", ("DEVICE_ID", IMEI)),
+        (f"手机串号 {IMEI[:2]} {IMEI[2:8]} {IMEI[8:14]} {IMEI[14]}",
+         ("DEVICE_ID", f"{IMEI[:2]} {IMEI[2:8]} {IMEI[8:14]} {IMEI[14]}")),
+        ("MAC地址：A4:5E:60:C2:19:9F", ("DEVICE_ID", "A4:5E:60:C2:19:9F")),
+        ("MAC:a4-5e-60-c2-19-9f，路由器", ("DEVICE_ID", "a4-5e-60-c2-19-9f")),
+        ("idfa=6D92078A-8246-4BA4-AE5B-76104861E7DC", ("DEVICE_ID",
+                                                        "6D92078A-8246-4BA4-AE5B-76104861E7DC")),
+        ("联系方式：13912345678\n8d92078a-1391-2345-6789-76104861e7dc",
+         ("PHONE_NUMBER", "13912345678")),
     ],
 )
 def test_surface_forms(text: str, expected: tuple[str, str]) -> None:
@@ -99,11 +109,16 @@ def test_surface_forms(text: str, expected: tuple[str, str]) -> None:
         "共计12345人参加",
         "ISBN 978-7-111-12345-6",
         "2023-01-05 13:45:00 系统日志",
+        "request_id=a1391234-5678-4ba4-ae5b-761048612345",  # a UUID's digits are no phone
+        f"IMEI {IMEI[:-1]}{(int(IMEI[-1]) + 1) % 10}",  # wrong check digit
+        f"编号{IMEI}",  # fifteen Luhn digits without a device label
+        "SHA1 12:34:56:78:9a:bc:de:f0",  # hex pairs parse as IPv6, but read as a hash
+        "MAC ff:ff:ff:ff:ff:ff",  # broadcast: no device
     ],
 )
 def test_hard_negatives(text: str) -> None:
     assert [t for t, _ in found(text) if t in ("CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD",
-                                                "IP_ADDRESS")] == []
+                                                "IP_ADDRESS", "DEVICE_ID")] == []
 
 
 def test_offsets_point_into_original_text() -> None:

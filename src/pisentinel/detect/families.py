@@ -18,4 +18,5 @@ USCC = 1 << 13
 LANDLINE = 1 << 14
 DOC_CUE = 1 << 15
 CUSTOM = 1 << 16  # a user's rule (detect.rules) matched
-ALL = (1 << 17) - 1
+DEVICE = 1 << 17
+ALL = (1 << 18) - 1

@@ -55,6 +55,10 @@ _REGEX_PATTERNS: list[tuple[str, int]] = [
     (r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", F.IP),
     (r"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:", F.IP),
     (r"[0-9]{1,3}\.[0-9]{4}", F.GPS),
+    # Device identifiers: a MAC address, a UUID-shaped advertising ID (IDFA, OAID).
+    (r"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}"
+     r"[:\-][0-9A-Fa-f]{2}", F.DEVICE),
+    (r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}", F.DEVICE),
     # Whereabouts need at least two times in one text.
     (r"[0-9]{1,2}[:：时点][0-9]{2}[^\n]{1,80}[0-9]{1,2}[:：时点][0-9]{2}", F.TIME),
     ("[0-9一二三四五六七八九十]{1,4}(?:号楼|栋|幢|单元)", F.ADDRESS),
@@ -83,6 +87,8 @@ def _literal_families() -> list[tuple[tuple[str, ...], int]]:
     out.append((tuple(weighted_lexicon("religion")), F.RELIGION))
     out.append((tuple(weighted_lexicon("biometric")), F.BIOMETRIC))
     out.append((tuple(rules["address_labels"]), F.ADDRESS))
+    # A device identifier's label opens the device recognizer (an IMEI is known by its label).
+    out.append((tuple(load_yaml("cues.yaml")["types"]["DEVICE_ID"]["positive"]), F.DEVICE))
     return out
 
 

@@ -28,7 +28,7 @@ BY_HEADER = "column_header"
 # one, and a redacted copy must not show it.
 _IDENTIFIER_TYPES = frozenset({"CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD", "PASSPORT",
                                "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "QQ_NUMBER", "WECHAT_ID",
-                               "EMAIL", "LICENSE_PLATE", "IP_ADDRESS", "USCC"})
+                               "EMAIL", "LICENSE_PLATE", "IP_ADDRESS", "USCC", "DEVICE_ID"})
 _IDENTIFIER_SHAPE = re.compile(r"(?:[0-9A-Za-z][^0-9A-Za-z]{0,2}){5}")
 
 

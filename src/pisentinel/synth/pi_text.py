@@ -285,6 +285,30 @@ def uscc(rng: random.Random) -> str:
     return first17 + uscc_check(first17)
 
 
+def imei(rng: random.Random) -> str:
+    """A 15-digit IMEI: an 8-digit type allocation code of a common reporting body, a serial,
+    and the Luhn check digit."""
+    body = rng.choice(("86", "35", "01", "99")) + _digits(rng, 12)
+    return body + luhn_check_digit(body)
+
+
+def mac_address(rng: random.Random) -> str:
+    octets = [f"{rng.randrange(256):02x}" for _ in range(6)]
+    octets[0] = f"{int(octets[0], 16) & 0xFC | 0x04:02x}"  # never all-zero or broadcast
+    text = rng.choice((":", "-")).join(octets)
+    return text.upper() if rng.random() < 0.5 else text
+
+
+def advertising_id(rng: random.Random) -> str:
+    text = "-".join("".join(rng.choice("0123456789abcdef") for _ in range(n))
+                    for n in (8, 4, 4, 4, 12))
+    return text.upper() if rng.random() < 0.4 else text
+
+
+def device_id(rng: random.Random) -> str:
+    return rng.choice((imei, imei, mac_address, advertising_id))(rng)
+
+
 def person_name(rng: random.Random) -> str:
     surnames = lexicon("surnames")
     given = "".join(rng.choice(_GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
@@ -422,6 +446,8 @@ _LABELS: dict[str, tuple[str, ...]] = {
     "WECHAT_ID": ("微信号：", "微信", "vx：", "VX ", "加微", "wx:", "微信号是", "加V"),
     "GPS_COORDINATE": ("经纬度：", "坐标 ", "定位：", "GPS:", "location="),
     "USCC": ("统一社会信用代码：", "信用代码 ", "统一社会信用代码", "USCC:"),
+    "DEVICE_ID": ("IMEI：", "设备号 ", "imei=", "设备标识：", "device_id=", "串号", "MAC地址：",
+                  "mac=", "IDFA: ", "oaid=", "设备ID："),
     "BIRTH_DATE": ("出生日期：", "生日", "出生于", "出生年月日 ", "DOB: ", "生日是"),
     "PERSON_NAME": ("姓名：", "联系人：", "收件人 ", "患者", "户主：", "真实姓名："),
     "ADDRESS": ("住址：", "家住", "收货地址：", "地址 ", "现住址：", "户籍地址："),
@@ -451,6 +477,8 @@ _ALT_LABELS: dict[str, tuple[str, ...]] = {
     "WECHAT_ID": ("微信：", "威信 ", "V信：", "wechat: ", "微信ID "),
     "GPS_COORDINATE": ("经纬度为", "位置坐标 ", "GPS坐标：", "坐标点："),
     "USCC": ("社会信用代码：", "统一代码 ", "信用代码："),
+    "DEVICE_ID": ("手机串号：", "设备识别码 ", "Android ID：", "物理地址 ", "广告标识符：",
+                  "deviceId=", "MEID/IMEI "),
     "BIRTH_DATE": ("出生年月：", "生于", "出生日期为", "出生 "),
     "PERSON_NAME": ("名字：", "收货人：", "联系人 ", "客户姓名："),
     "ADDRESS": ("家庭住址：", "通讯地址 ", "居住地：", "送货地址："),
@@ -574,6 +602,28 @@ def _neg_date(rng: random.Random) -> tuple[str, str, str]:
     return label, text, "date_no_cue"
 
 
+def _neg_request_uuid(rng: random.Random) -> tuple[str, str, str]:
+    label = rng.choice(("request_id=", "trace_id: ", "订单号：", "会话ID ", "uuid=", ""))
+    return label, advertising_id(rng), "request_uuid"
+
+
+def _neg_imei_bad_check(rng: random.Random) -> tuple[str, str, str]:
+    good = imei(rng)
+    return rng.choice(("IMEI：", "串号 ", "设备号")), good[:-1] + str((int(good[-1]) + 1) % 10), \
+        "imei_bad_check"
+
+
+def _neg_hex_chain(rng: random.Random) -> tuple[str, str, str]:
+    pairs = [f"{rng.randrange(256):02x}" for _ in range(rng.choice((4, 5, 7, 8)))]
+    return rng.choice(("哈希 ", "校验值：", "SHA1 ", "")), ":".join(pairs), "hex_chain"
+
+
+# Hard negatives of the device mix only, so that the other mixes stay as they were.
+_DEVICE_NEGATIVES: dict[str, Callable[[random.Random], tuple[str, str, str]]] = {
+    "request_uuid": _neg_request_uuid, "imei_bad_check": _neg_imei_bad_check,
+    "hex_chain": _neg_hex_chain,
+}
+
 _NEGATIVES: dict[str, Callable[[random.Random], tuple[str, str, str]]] = {
     "order_number": _neg_order, "id_bad_checksum": _neg_bad_id,
     "id_impossible_date": _neg_bad_date_id, "id_future_birth": _neg_future_id,
@@ -630,7 +680,18 @@ HOLDOUT_MIX = Mix(
     negatives_per_text=1.2, max_pi_per_text=5, long_text_rate=0.25, noise_rate=0.35,
     embed_rate=0.1, vocabulary="alt",
 )
-MIXES = {m.name: m for m in (DEFAULT_MIX, HARDER_MIX, HOLDOUT_MIX)}
+# Device identifiers (IMEI, MAC, advertising IDs) among other PI, with look-alike negatives
+# (request UUIDs, IMEIs with a wrong check digit, hashes written in hex pairs). A mix of its own,
+# so that adding the type left the other mixes' texts, and their scores, unchanged.
+DEVICE_MIX = Mix(
+    name="device", seed_salt=130363,
+    type_weights={"DEVICE_ID": 10, "PHONE_NUMBER": 3, "CN_ID_CARD": 2, "IP_ADDRESS": 3,
+                  "EMAIL": 2, "QQ_NUMBER": 1, "BANK_CARD": 1},
+    obfuscation_rate=0.2, double_obfuscation_rate=0.05, labelled_rate=0.5,
+    negatives_per_text=1.4, max_pi_per_text=4, long_text_rate=0.2, noise_rate=0.3,
+    embed_rate=0.1,
+)
+MIXES = {m.name: m for m in (DEFAULT_MIX, HARDER_MIX, HOLDOUT_MIX, DEVICE_MIX)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -704,7 +765,7 @@ _VALUE_MAKERS: dict[str, Callable[[random.Random], str]] = {
     "LICENSE_PLATE": plate, "PASSPORT": passport, "HK_MACAO_PERMIT": hk_macao_permit,
     "TAIWAN_PERMIT": taiwan_permit, "IP_ADDRESS": ipv4, "QQ_NUMBER": qq_number,
     "WECHAT_ID": wechat_id, "GPS_COORDINATE": gps_pair, "BIRTH_DATE": birth_date_text,
-    "USCC": uscc, "PERSON_NAME": person_name, "ADDRESS": address,
+    "USCC": uscc, "PERSON_NAME": person_name, "ADDRESS": address, "DEVICE_ID": device_id,
 }
 # Generator kinds that are reported under another taxonomy code.
 _GOLD_TYPE = {"LANDLINE": "PHONE_NUMBER", "CN_ID_CARD_15": "CN_ID_CARD"}
@@ -783,9 +844,10 @@ def _plant(rng: random.Random, b: _Builder, kind: str, mix: Mix) -> None:
     b.add(rng.choice(("", "", " ", "你好", "谢谢", "，", "。", "（本人）", "~", "\n", "有意私聊")))
 
 
-def _plant_negative(rng: random.Random, b: _Builder) -> None:
-    kind = rng.choice(tuple(_NEGATIVES))
-    label, surface, kind = _NEGATIVES[kind](rng)
+def _plant_negative(rng: random.Random, b: _Builder, mix: Mix) -> None:
+    pool = {**_NEGATIVES, **_DEVICE_NEGATIVES} if mix.name == "device" else _NEGATIVES
+    kind = rng.choice(tuple(pool))
+    label, surface, kind = pool[kind](rng)
     b.add(label)
     b.add_negative(kind, surface)
     b.add(rng.choice(("，", "。", " ", "", "；")))
@@ -821,7 +883,7 @@ def _one_text(rng: random.Random, mix: Mix, kinds: list[str], weights: list[floa
         if ev == "pi":
             _plant(rng, b, rng.choices(kinds, weights)[0], mix)
         elif ev == "neg":
-            _plant_negative(rng, b)
+            _plant_negative(rng, b, mix)
         else:
             b.add(_filler(rng, mix))
     if style == "weibo" and rng.random() < 0.5:

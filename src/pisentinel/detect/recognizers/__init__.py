@@ -11,6 +11,7 @@ def default_recognizers() -> list[Recognizer]:
     """Every rule family (the trained name/address model runs batched in the scanner)."""
     from pisentinel.detect.recognizers import (
         contact,
+        device,
         financial,
         geo,
         identity,
@@ -22,6 +23,6 @@ def default_recognizers() -> list[Recognizer]:
         vehicle,
     )
 
-    modules = (identity, contact, financial, network, vehicle, organisation, geo, lexical,
-               person, place)
+    modules = (identity, contact, financial, network, device, vehicle, organisation, geo,
+               lexical, person, place)
     return [cls() for m in modules for cls in m.RECOGNIZERS]

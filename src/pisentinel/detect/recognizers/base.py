@@ -4,6 +4,7 @@ and maps them back to the original text."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -77,7 +78,7 @@ def aligned_numbers(
     is never cut out of a longer one, and numbers written in groups join up. Computed once per
     text and shared by the numeric recognizers."""
     if ctx._numbers is None:
-        ctx._numbers = list(_enumerate_numbers(ctx.view, ctx.runs))
+        ctx._numbers = list(_enumerate_numbers(ctx.view, _outside_uuids(ctx.view, ctx.runs)))
     for item in ctx._numbers:
         if min_len <= len(item[3]) <= max_len:
             yield item
@@ -105,6 +106,37 @@ def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitR
                     break
                 if len(digits) >= min_len:
                     yield run, i, j, digits
+
+
+# A UUID (request and trace IDs in logs, advertising IDs) is one token: the digits inside it are
+# no phone, card or ID number, however they happen to line up.
+UUID_RE = re.compile(
+    r"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f]-)[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f\-])"
+)
+
+
+def _outside_uuids(view: str, runs: list[DigitRun]) -> list[DigitRun]:
+    """The runs without their groups that lie in a UUID; a run the UUID cuts in two (a phone, a
+    line break, then a UUID) becomes two runs, so the number before it stays whole."""
+    if view.count("-") < 4 or not runs:
+        return runs
+    spans = [m.span() for m in UUID_RE.finditer(view)]
+    if not spans:
+        return runs
+    out: list[DigitRun] = []
+    for run in runs:
+        if not any(s < run.end and run.start < e for s, e in spans):
+            out.append(run)
+            continue
+        kept: list[tuple[int, int]] = []
+        for g in (*run.groups, None):
+            if g is not None and not any(s < g[1] and g[0] < e for s, e in spans):
+                kept.append(g)
+            elif kept:
+                out.append(DigitRun(kept[0][0], kept[-1][1], tuple(kept)))
+                kept = []
+    return out
 
 
 def _is_decimal(view: str, run: DigitRun) -> bool:

@@ -35,8 +35,15 @@ class IPRecognizer(Recognizer):
                     ip6 = ipaddress.IPv6Address(m.group(0))
                 except ValueError:
                     continue
-                yield Candidate("IP_ADDRESS", m.start(), m.end(), 0.75, "ipv6", ip6.compressed,
+                score = 0.35 if _hex_pairs(m.group(0)) else 0.75
+                yield Candidate("IP_ADDRESS", m.start(), m.end(), score, "ipv6", ip6.compressed,
                                 ("ipv6",))
+
+
+def _hex_pairs(text: str) -> bool:
+    """12:34:56:78:9a:bc:de:f0 parses as IPv6 but reads as a fingerprint or hash written in hex
+    pairs: it counts as an address only next to an IP label."""
+    return "::" not in text and all(len(g) == 2 for g in text.split(":"))
 
 
 RECOGNIZERS = [IPRecognizer]
