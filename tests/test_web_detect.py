@@ -112,3 +112,36 @@ def test_console_detector_page_shows_masked_values_only(api: Any) -> None:
     assert "居民身份证号码" in preview.group(1) and "张*" in preview.group(1)
     assert ID not in page.text and "13912345678" not in page.text and "张三" not in page.text
     assert client.post("/detect", data={"text": TEXTS[0]}).status_code == 403  # no CSRF token
+
+
+def test_served_rules_apply_to_the_api_and_the_console(tmp_path: Path) -> None:
+    """`pisentinel serve --rules`: the user's types, word lists and allow list hold for
+    /detect and for the console page, with the custom type's own mask and name."""
+    import re
+
+    from pisentinel.web.seed import DEMO_PASSWORD
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("types:\n  EMPLOYEE_ID: {name_zh: 工号, name_en: employee number, "
+                     "sensitive: true, mask: {keep_prefix: 2, keep_suffix: 2}}\n"
+                     "patterns:\n  - {type: EMPLOYEE_ID, regex: 'GH[0-9]{6}', score: 0.8}\n"
+                     "allow:\n  values: ['13800138000']\n", encoding="utf-8")
+    svc = Services.build(Settings(workspace=tmp_path / "ws", detection_rules=rules))
+    seed_users(svc)
+    try:
+        client = TestClient(create_app(svc.settings, svc), base_url="https://testserver")
+        r = client.post("/api/v1/auth/login", json={"username": "analyst",
+                                                    "password": DEMO_PASSWORD})
+        csrf = r.json()["csrf_token"]
+        text = "工号GH123456，测试号13800138000，手机13912345678"
+        body = client.post("/api/v1/detect", json={"texts": [text], "types": ["EMPLOYEE_ID"]},
+                           headers={"X-CSRF-Token": csrf}).json()
+        assert [(f["type"], f["masked"], f["sensitive"]) for f in body["results"][0]["findings"]
+                ] == [("EMPLOYEE_ID", "GH****56", True)]
+        page = client.post("/detect", data={"csrf_token": csrf, "text": text, "ner": "off"}).text
+        preview = re.search(r'<p class="masked-preview">(.*?)</p>', page, re.S)
+        assert preview is not None and "工号" in preview.group(1)
+        assert "GH****56" in preview.group(1) and "139****5678" in preview.group(1)
+        assert "138****8000" not in preview.group(1)  # allowed: not flagged at all
+    finally:
+        svc.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from pisentinel.cli.common import console, fail
+from pisentinel.cli.common import RULES_HELP, console, fail, load_rules_option, user_errors
 
 if TYPE_CHECKING:
     from pisentinel.web.settings import Settings
@@ -46,6 +47,7 @@ def register(app: typer.Typer) -> None:
         insecure_cookies: bool = typer.Option(
             False, "--insecure-cookies",
             help="不设 Secure（仅限非本机地址上的纯 HTTP 试用）/ drop the Secure cookie flag."),
+        rules_file: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
     ) -> None:
         import uvicorn
 
@@ -53,6 +55,10 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings(workspace, store_url, allow_root, max_upload_mb,
                              not insecure_cookies)
+        if rules_file is not None:
+            with user_errors():
+                load_rules_option(rules_file)  # a bad file stops here, not at the first request
+            settings = dataclasses.replace(settings, detection_rules=rules_file)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
                                                        "%(message)s")
         web = create_app(settings)

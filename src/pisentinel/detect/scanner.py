@@ -201,7 +201,22 @@ class Scanner:
                 out.append(Finding("MINOR", start, end, c.score, minor, raw, c.value, attrs))
         return out
 
-    def _mask(self, pi_type: str, value: str) -> str:
+    def sensitivity(self) -> dict[str, bool]:
+        """Whether each type this scanner reports is sensitive PI (PIPL Art. 28), the user's
+        rule types included."""
+        sensitive = {code: t.sensitive for code, t in pi_types().items()}
+        if self.rules is not None:
+            sensitive |= {code: t.sensitive for code, t in self.rules.types.items()}
+        return sensitive
+
+    def type_name(self, pi_type: str, lang: str = "zh") -> str:
+        custom = self.rules.types.get(pi_type) if self.rules is not None else None
+        if custom is not None:
+            return custom.name_zh if lang == "zh" else custom.name_en
+        info = pi_types().get(pi_type)
+        return info.name(lang) if info is not None else pi_type
+
+    def mask(self, pi_type: str, value: str) -> str:
         """The taxonomy's mask, or for a type of the user's rules its own keep counts."""
         custom = self.rules.types.get(pi_type) if self.rules is not None else None
         if custom is not None:
@@ -269,7 +284,7 @@ class Scanner:
         when `include_raw` is asked for: an authorised reveal, which callers must log. With
         `token(type, value)` (a keyed pseudonym function) a `token` column links findings of the
         same value across rows and datasets without the value itself."""
-        masker = mask or self._mask
+        masker = mask or self.mask
         cols = list(columns) if columns is not None else [
             f.name for f in batch.schema
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
@@ -280,9 +295,7 @@ class Scanner:
         if include_raw:
             schema = schema.append(pa.field("raw", pa.string()))
         out: dict[str, list[object]] = {f.name: [] for f in schema}
-        sensitive = {code: t.sensitive for code, t in pi_types().items()}
-        if self.rules is not None:
-            sensitive |= {code: t.sensitive for code, t in self.rules.types.items()}
+        sensitive = self.sensitivity()
         with _collector_paused():
             for name in cols:
                 found = self.scan_array(batch.column(name), header=name)

@@ -373,18 +373,18 @@ def detect_page(request: Request, who: Annotated[Principal, Depends(analyst)]) -
 @router.post("/detect", response_class=HTMLResponse)
 def detect_submit(*, request: Request, text: Annotated[str, Form(max_length=100_000)],
                   ner: Annotated[NerMode, Form()] = "near",
-                  who: Annotated[Principal, Depends(analyst)]) -> Response:
+                  who: Annotated[Principal, Depends(analyst)],
+                  svc: Annotated[Services, Depends(services)]) -> Response:
     """The pasted text comes back with its PI masked, never as it was typed: a page can be
     cached, printed or looked over a shoulder."""
-    from pisentinel.knowledge import pi_types
     from pisentinel.web.detect import detect_texts, masked_preview
 
-    found = detect_texts([text], ner=ner)[0]
-    types = pi_types()
-    names = {f.type: types[f.type].name(lang_of(request)) for f in found}
+    scanner, results = detect_texts([text], ner=ner, rules=svc.rules)
+    found = results[0]
+    names = {f.type: scanner.type_name(f.type, lang_of(request)) for f in found}
     return render(request, "detect.html", who, nav="detect", ner=ner, names=names,
-                  result=masked_preview(text, found), findings=found,
-                  sensitive={f.type: types[f.type].sensitive for f in found})
+                  result=masked_preview(text, found, scanner), findings=found,
+                  sensitive=scanner.sensitivity())
 
 
 # --- sources ----------------------------------------------------------------------------------

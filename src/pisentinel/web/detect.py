@@ -8,15 +8,16 @@ a worker for long: at most 1,000 texts and 2,000,000 characters in all."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from pisentinel.detect import Finding, Scanner
+from pisentinel.detect import DetectionRules, Finding, Scanner
 from pisentinel.knowledge import pi_types
-from pisentinel.protect import load_project_key, mask_value, redact_text
+from pisentinel.protect import load_project_key, redact_text
 from pisentinel.web.accounts import Principal
 from pisentinel.web.api import ERRORS, analyst
 from pisentinel.web.errors import ApiError, bad_request
@@ -69,12 +70,26 @@ class RedactAnswer(BaseModel):
     redacted: int = Field(description="spans replaced in all texts")
 
 
-@lru_cache(maxsize=8)  # bounded: the settings come from the caller
-def _scanner(types: frozenset[str] | None, min_score: float, ner: str) -> Scanner:
-    return Scanner(types=types, min_score=min_score, ner=ner)
+_SCANNERS: OrderedDict[tuple[int, frozenset[str] | None, float, str], Scanner] = OrderedDict()
+_SCANNERS_LOCK = threading.Lock()
 
 
-def _scan(body: DetectBody) -> list[list[Finding]]:
+def _scanner(rules: DetectionRules | None, types: frozenset[str] | None, min_score: float,
+             ner: str) -> Scanner:
+    """A scanner per setting, the last eight kept (the settings come from the caller)."""
+    key = (id(rules), types, min_score, ner)
+    with _SCANNERS_LOCK:
+        scanner = _SCANNERS.get(key)
+        if scanner is None or scanner.rules is not rules:
+            scanner = _SCANNERS[key] = Scanner(types=types, min_score=min_score, ner=ner,
+                                               rules=rules)
+            while len(_SCANNERS) > 8:
+                _SCANNERS.popitem(last=False)
+        return scanner
+
+
+def _scan(body: DetectBody, rules: DetectionRules | None = None
+          ) -> tuple[Scanner, list[list[Finding]]]:
     if sum(map(len, body.texts)) > MAX_CHARS:
         raise ApiError(413, "too_large", f"文本合计超过 {MAX_CHARS:,} 个字符",
                        f"the texts exceed {MAX_CHARS:,} characters in all")
@@ -85,20 +100,23 @@ def _scan(body: DetectBody) -> list[list[Finding]]:
             raise bad_request("invalid_text", f"第 {i + 1} 段文本含有无效的 Unicode 代理字符",
                               f"text {i + 1} holds lone Unicode surrogates") from None
     types = frozenset(body.types) if body.types is not None else None
-    unknown = sorted((types or frozenset()) - set(pi_types()))
+    unknown = sorted((types or frozenset()) - set(pi_types()) - set(rules.types if rules else ()))
     if unknown:
         names = ", ".join(unknown)
         raise bad_request("unknown_types", f"未知的个人信息类型：{names}", f"unknown PI types: {names}")
-    return _scanner(types, body.min_score, body.ner).scan_texts(body.texts)
+    scanner = _scanner(rules, types, body.min_score, body.ner)
+    return scanner, scanner.scan_texts(body.texts)
 
 
-def detect_texts(texts: list[str], ner: NerMode = "near", types: list[str] | None = None,
-                 min_score: float = 0.5) -> list[list[Finding]]:
-    """Findings per text, with the API's checks and limits (the console calls this too)."""
-    return _scan(DetectBody(texts=texts, types=types, min_score=min_score, ner=ner))
+def detect_texts(texts: list[str], ner: NerMode = "near", rules: DetectionRules | None = None
+                 ) -> tuple[Scanner, list[list[Finding]]]:
+    """The scanner and the findings per text, with the API's checks and limits (the console
+    calls this too)."""
+    return _scan(DetectBody(texts=texts, types=None, min_score=0.5, ner=ner), rules)
 
 
-def masked_preview(text: str, findings: list[Finding]) -> list[tuple[str, Finding | None, str]]:
+def masked_preview(text: str, findings: list[Finding], scanner: Scanner
+                   ) -> list[tuple[str, Finding | None, str]]:
     """`text` cut into pieces: plain text, and each finding as its masked value, so a page can
     show where the PI was without echoing it (overlapping findings: the first one wins)."""
     pieces: list[tuple[str, Finding | None, str]] = []
@@ -108,7 +126,7 @@ def masked_preview(text: str, findings: list[Finding]) -> list[tuple[str, Findin
             continue
         if f.start > pos:
             pieces.append((text[pos:f.start], None, ""))
-        pieces.append(("", f, mask_value(f.type, f.text)))
+        pieces.append(("", f, scanner.mask(f.type, f.text)))
         pos = f.end
     if pos < len(text):
         pieces.append((text[pos:], None, ""))
@@ -116,19 +134,21 @@ def masked_preview(text: str, findings: list[Finding]) -> list[tuple[str, Findin
 
 
 @router.post("/detect", summary="Find PI in texts (offsets, types, masked values)")
-def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)]) -> DetectAnswer:
-    sensitive = {code: t.sensitive for code, t in pi_types().items()}
+def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)],
+           svc: Annotated[Services, Depends(services)]) -> DetectAnswer:
+    scanner, results = _scan(body, svc.rules)
+    sensitive = scanner.sensitivity()
     return DetectAnswer(results=[TextFindings(findings=[
         FindingOut(type=f.type, start=f.start, end=f.end, score=f.score,
-                   sensitive=sensitive[f.type], masked=mask_value(f.type, f.text),
+                   sensitive=sensitive[f.type], masked=scanner.mask(f.type, f.text),
                    explanation=f.explanation.describe())
-        for f in found]) for found in _scan(body)])
+        for f in found]) for found in results])
 
 
 @router.post("/redact", summary="De-identify texts (mask, pseudonym token, generalise ...)")
 def redact(body: RedactBody, who: Annotated[Principal, Depends(analyst)],
            svc: Annotated[Services, Depends(services)]) -> RedactAnswer:
-    found = _scan(body)
+    _, found = _scan(body, svc.rules)
     key = load_project_key(svc.settings.workspace) if body.method in ("token", "surrogate") \
         else None
     return RedactAnswer(texts=[redact_text(text, spans, body.method, key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pisentinel.detect.rules import DetectionRules, load_rules
 from pisentinel.leads import LeadStore
 from pisentinel.web.accounts import Accounts
 from pisentinel.web.jobs import JobRunner
@@ -22,6 +23,7 @@ class Services:
     sources: SourceRegistry
     reveals: RevealStore
     jobs: JobRunner
+    rules: DetectionRules | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -39,7 +41,8 @@ class Services:
         jobs = JobRunner(store, sources, reveals, settings.workspace,
                          workers=settings.run_workers,
                          max_index_cells=settings.reveal_index_max_cells)
-        return cls(settings, store, accounts, sources, reveals, jobs)
+        rules = load_rules(settings.detection_rules) if settings.detection_rules else None
+        return cls(settings, store, accounts, sources, reveals, jobs, rules)
 
     def close(self) -> None:
         self.jobs.close()

@@ -31,6 +31,7 @@ class Settings:
     run_workers: int = 1
     reveal_index_max_cells: int = 2_000_000
     title: str = "pisentinel"
+    detection_rules: Path | None = None  # a `--rules` file for /detect, /redact and 个人信息检测
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
