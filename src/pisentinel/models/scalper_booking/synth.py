@@ -488,14 +488,20 @@ def generate(rows: int, seed: int, out_dir: Path, mix: str = "default") -> dict[
 
 def evaluate(truth: dict[str, Any], leads: list[Lead], token: Callable[[str, str], str]
              ) -> dict[str, float]:
-    """Subject-level precision and recall: a planted ring is found when a lead's subject token
-    is the token of its organiser account (or, for an agency, of the agency's name)."""
+    """Ring-level precision and recall: a planted ring is found when a lead names its organiser
+    account (or, for an agency, the agency) as its subject or among the ring's accounts. Which
+    member "leads" a ring is the model's judgement from who used the pooled IDs most; in small
+    samples another member can outdo the planted organiser, and the lead is still about that
+    ring. A lead is right when it is about some planted ring."""
     want = {token(s["type"], s["value"]) for s in truth["subjects"]}
-    got = {lead.subject.token for lead in leads if lead.model == "scalper_booking"}
-    hits = len(want & got)
-    return {"precision": hits / len(got) if got else 1.0,
-            "recall": hits / len(want) if want else 1.0,
-            "leads": float(len(got)), "truth": float(len(want)), "found": float(hits)}
+    ours = [lead for lead in leads if lead.model == "scalper_booking"]
+    named = [{lead.subject.token} | {t for t, role in lead.linked_tokens if role == "account"}
+             for lead in ours]
+    right = sum(1 for tokens in named if tokens & want)
+    found = len(want & set().union(*named)) if named else 0
+    return {"precision": right / len(ours) if ours else 1.0,
+            "recall": found / len(want) if want else 1.0,
+            "leads": float(len(ours)), "truth": float(len(want)), "found": float(found)}
 
 
 def iter_truth_tokens(truth: dict[str, Any], token: Callable[[str, str], str]
