@@ -82,14 +82,12 @@ class ScanCheckpoint:
         self.fingerprint = fingerprint
         self.sources: dict[str, SourceProgress] = {}
         self.parts: list[str] = []
-        self.resumed = False
-        self._recorded = 0
         state = self._read_state() if resume else None
-        if state is not None and state.get("fingerprint") == fingerprint:
+        if (state is not None and state.get("fingerprint") == fingerprint
+                and all((self.folder / p).is_file() for p in state["parts"])):
             self.sources = {s: SourceProgress.from_json(p) for s, p in state["sources"].items()}
-            self.parts = [p for p in state["parts"] if (self.folder / p).is_file()]
-            self.resumed = any(p.batches for p in self.sources.values())
-        else:
+            self.parts = list(state["parts"])
+        else:  # other settings, or a part gone missing: what it held would be lost, start over
             shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._recorded = self.done_batches()
