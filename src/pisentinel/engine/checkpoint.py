@@ -89,7 +89,8 @@ class ScanCheckpoint:
             self.parts = list(state["parts"])
         else:  # other settings, or a part gone missing: what it held would be lost, start over
             shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Owner-only: with --reveal the parts hold raw values until the scan ends.
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._recorded = self.done_batches()
 
     @staticmethod
