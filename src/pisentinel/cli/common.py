@@ -55,6 +55,6 @@ def load_rules_option(path: Path | None) -> DetectionRules | None:
     return None if path is None else load_rules(path)
 
 
-RULES_HELP = ("自定义规则 YAML：自定义类型与正则、词表、白名单（如测试号码）/ your own rules (YAML): "
-              "custom types and patterns, word lists, allow lists (test numbers, hotlines). "
-              "See `pisentinel.detect.rules`.")
+RULES_HELP = ("自定义规则 YAML：自定义类型与正则、词表、白名单（如测试号码），格式见 README「自定义规则」"
+              "/ your own rules (YAML): custom types and patterns, word lists, allow lists (test "
+              "numbers, hotlines); the format is in the README, 'Your own rules'.")
