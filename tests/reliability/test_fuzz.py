@@ -12,6 +12,7 @@ import json
 import random
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -406,3 +407,50 @@ def test_valid_files_read_back_every_row(tmp_path: Path, suffix: str, rows: list
             rows.pop()
     if suffix != ".txt":
         assert got == len(rows)
+
+
+# ----------------------------------------------------------------------- a user's rules
+
+_RULES_YAML = """
+types:
+  TICKET: {name_zh: 票号, sensitive: false, mask: {keep_prefix: 2, keep_suffix: 1}}
+patterns:
+  - {type: TICKET, regex: '(?<![0-9A-Z])ZX[0-9]{6}', score: 0.8}
+  - {type: TICKET, regex: '(?:ZX)?[0-9]*TK[0-9]{4}', score: 0.8, context: [票号]}
+  - {type: BANK_CARD, regex: '88[0-9]{14}', score: 0.7, validator: luhn}
+dictionaries:
+  - {type: PERSON_NAME, words: [张三, 欧阳娜娜], score: 0.9}
+allow:
+  values: ['13800138000']
+  patterns: ['400[0-9]{7}']
+"""
+_RULE_PIECES = ["ZX123456", "ＺＸ１２３４５６", "TK1234", "票号", "Z\u200bX123456", "张三",
+                "13800138000", "4001234567", "8800000000000005"]
+_RULE_SCANNERS: list[tuple[Any, Any]] = []
+
+
+def _rule_scanners(tmp: Path) -> tuple[Any, Any]:
+    from pisentinel.detect import Scanner, load_rules
+
+    if not _RULE_SCANNERS:
+        path = tmp / "rules.yaml"
+        path.write_text(_RULES_YAML, encoding="utf-8")
+        rules = load_rules(path)
+        _RULE_SCANNERS.append((Scanner(rules=rules, ner="off"),
+                               Scanner(rules=rules, ner="off", use_hyperscan=False)))
+    return _RULE_SCANNERS[0]
+
+
+@FEW
+@given(st.lists(st.one_of(texts, st.sampled_from(_RULE_PIECES)), min_size=1, max_size=6)
+       .map("".join))
+def test_rules_scan_the_same_with_hyperscan_and_re(tmp_path_factory: Any, text: str) -> None:
+    """A user's patterns in hyperscan's prefilter mode (and one it refuses, which can match the
+    empty string) find exactly what the `re` prefilter finds, and never raise."""
+    hs, plain = _rule_scanners(tmp_path_factory.getbasetemp())
+    assume(hs.prefilter.engine == "hyperscan")
+    a = [(f.type, f.start, f.end) for f in hs.scan_text(text)]
+    b = [(f.type, f.start, f.end) for f in plain.scan_text(text)]
+    assert a == b
+    for f in hs.scan_text(text):
+        assert 0 <= f.start < f.end <= len(text)
