@@ -9,6 +9,7 @@ lexicon category. Training and inference share this module, so the model sees id
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -215,16 +216,40 @@ def lexicon_bits(tables: FeatureTables, cp: np.ndarray) -> np.ndarray:
     begin = np.zeros(n_chars, dtype=np.uint16)
     inside = np.zeros(n_chars, dtype=np.uint16)
     end = np.zeros(n_chars, dtype=np.uint16)
-    for n in range(1, min(tables.lex_max_len, n_chars) + 1):
-        bits = tables.lex_index.get(ngram_hash(cp, n), 0)
+    hashes = list(_ngram_hashes(cp, min(tables.lex_max_len, n_chars)))
+    if not hashes:
+        return np.stack([begin, inside, end], axis=1)
+    # A short text (one post, one window) pays per call, not per element: one table lookup for
+    # every n-gram length. A long stream looks each length up on its own (fewer probe rounds).
+    if n_chars <= _ONE_LOOKUP_MAX:
+        found = tables.lex_index.get(np.concatenate(hashes), 0)
+        offsets = np.cumsum([0, *map(len, hashes)])
+        looked = [found[offsets[i]:offsets[i + 1]] for i in range(len(hashes))]
+    else:
+        looked = [tables.lex_index.get(h, 0) for h in hashes]
+    for n, bits in enumerate(looked, start=1):
+        m = len(bits)
         if not bits.any():
             continue
-        m = len(bits)
         begin[:m] |= bits
         end[n - 1:n - 1 + m] |= bits
         for k in range(1, n - 1):
             inside[k:k + m] |= bits
     return np.stack([begin, inside, end], axis=1)
+
+
+_ONE_LOOKUP_MAX = 4096
+
+
+def _ngram_hashes(cp: np.ndarray, max_n: int) -> Iterator[np.ndarray]:
+    """`ngram_hash(cp, n)` for n = 1..max_n, each from the one before (one pass per length,
+    not n passes)."""
+    c = cp.astype(np.uint64)
+    h = np.full(len(c), HASH_SEED, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for n in range(1, max_n + 1):
+            h = (h[:len(c) - n + 1] ^ c[n - 1:]) * HASH_MULT
+            yield h
 
 
 def lexicon_features(tables: FeatureTables, cp: np.ndarray) -> np.ndarray:
