@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from pisentinel.cli.common import RULES_HELP, console, fail, load_rules_option, user_errors
+from pisentinel.cli.common import RULES_HELP, console, fail, user_errors
 
 if TYPE_CHECKING:
     from pisentinel.web.settings import Settings
@@ -55,13 +55,11 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings(workspace, store_url, allow_root, max_upload_mb,
                              not insecure_cookies)
-        if rules_file is not None:
-            with user_errors():
-                load_rules_option(rules_file)  # a bad file stops here, not at the first request
-            settings = dataclasses.replace(settings, detection_rules=rules_file)
+        settings = dataclasses.replace(settings, detection_rules=rules_file)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
                                                        "%(message)s")
-        web = create_app(settings)
+        with user_errors():  # a bad rules file stops the start, with its file and entry named
+            web = create_app(settings)
         if not web.state.services.accounts.users():
             console.print("[yellow]还没有用户，请先运行 pisentinel users add NAME --role admin / "
                           "no users yet: run pisentinel users add NAME --role admin[/yellow]")

@@ -25,6 +25,7 @@ compared with the finding's text and its normalised value, separators removed, l
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class DetectionRules:
     allow_values: frozenset[str] = frozenset()
     allow_patterns: tuple[re.Pattern[str], ...] = ()
     source: str = ""
+    digest: str = ""  # SHA-256 of the file as read: what a scan checkpoint is tied to
 
     def allows(self, text: str, value: str = "") -> bool:
         """Whether a finding with this raw text (and normalised value) is on the allow list."""
@@ -147,7 +149,8 @@ def load_rules(path: str | Path, known_types: set[str] | frozenset[str] | None =
     path = Path(path)
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = path.read_bytes()
+        doc = yaml.safe_load(raw.decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"无法读取规则文件 {where}（{type(exc).__name__}）",
                          f"cannot read rules file {where} ({type(exc).__name__})") from None
@@ -170,7 +173,8 @@ def load_rules(path: str | Path, known_types: set[str] | frozenset[str] | None =
     patterns += [_dictionary(where, f"dictionaries[{i}]", spec, codes)
                  for i, spec in enumerate(_list(where, "dictionaries", doc.get("dictionaries")))]
     values, allow_patterns = _allow(where, doc.get("allow") or {})
-    return DetectionRules(types, tuple(patterns), values, allow_patterns, where)
+    return DetectionRules(types, tuple(patterns), values, allow_patterns, where,
+                          hashlib.sha256(raw).hexdigest())
 
 
 def _bad(where: str, zh: str, en: str) -> RulesError:

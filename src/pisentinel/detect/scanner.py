@@ -26,7 +26,7 @@ from pisentinel.detect.normalize import normalize
 from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
 from pisentinel.detect.recognizers.trained import ner_candidates
-from pisentinel.detect.rules import DetectionRules
+from pisentinel.detect.rules import CustomType, DetectionRules
 from pisentinel.knowledge import pi_types
 
 DEFAULT_MIN_SCORE = 0.5
@@ -209,8 +209,12 @@ class Scanner:
             sensitive |= {code: t.sensitive for code, t in self.rules.types.items()}
         return sensitive
 
+    def _own_type(self, pi_type: str) -> CustomType | None:
+        """The user's definition of `pi_type`, when it is a type of the rules."""
+        return self.rules.types.get(pi_type) if self.rules is not None else None
+
     def type_name(self, pi_type: str, lang: str = "zh") -> str:
-        custom = self.rules.types.get(pi_type) if self.rules is not None else None
+        custom = self._own_type(pi_type)
         if custom is not None:
             return custom.name_zh if lang == "zh" else custom.name_en
         info = pi_types().get(pi_type)
@@ -218,7 +222,7 @@ class Scanner:
 
     def mask(self, pi_type: str, value: str) -> str:
         """The taxonomy's mask, or for a type of the user's rules its own keep counts."""
-        custom = self.rules.types.get(pi_type) if self.rules is not None else None
+        custom = self._own_type(pi_type)
         if custom is not None:
             from pisentinel.protect.mask import mask_keep
 

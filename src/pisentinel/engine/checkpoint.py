@@ -122,10 +122,10 @@ class ScanCheckpoint:
     def done_batches(self) -> int:
         return sum(p.batches for p in self.sources.values())
 
-    def flush(self, found: Sequence[pa.RecordBatch],
-              progress: dict[str, SourceProgress]) -> None:
+    def flush(self, found: Sequence[pa.RecordBatch]) -> None:
         """Record `found` (the findings of batches not yet recorded) and the sources' progress
-        after them: the part first, then the state that names it."""
+        after them (the objects `progress_for` handed out): the part first, then the state
+        that names it."""
         if found:
             name = f"part-{len(self.parts):06d}.arrow"
             sink = pa.BufferOutputStream()
@@ -134,7 +134,6 @@ class ScanCheckpoint:
                     writer.write_batch(batch)
             _atomic_write(self.folder / name, sink.getvalue().to_pybytes())
             self.parts.append(name)
-        self.sources.update(progress)
         state = {"version": _VERSION, "fingerprint": self.fingerprint, "parts": self.parts,
                  "sources": {s: p.to_json() for s, p in self.sources.items()}}
         _atomic_write(self.folder / "state.json",

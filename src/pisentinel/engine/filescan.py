@@ -6,7 +6,6 @@ batches in flight per worker."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -79,15 +78,16 @@ class _Ledger:
     def __init__(self, stats: ScanStats, checkpoint: ScanCheckpoint | None,
                  write: Callable[[pa.RecordBatch], None] | None) -> None:
         self.stats, self.checkpoint, self.write = stats, checkpoint, write
-        self.progress: dict[str, SourceProgress] = {}
+        self.untracked: dict[str, SourceProgress] = {}  # the progress kept without checkpoint
         self.found: list[pa.RecordBatch] = []
         self.unflushed = 0
 
     def start(self, path: Path) -> SourceProgress:
-        """The source's recorded progress (nothing without a checkpoint), counted in the stats."""
+        """The source's progress: what the checkpoint recorded (its counts join the stats), or
+        a fresh one."""
         if self.checkpoint is None:
-            st = path.stat()
-            return SourceProgress(st.st_size, st.st_mtime_ns)
+            prog = self.untracked[str(path)] = SourceProgress(0, 0)
+            return prog
         prog = self.checkpoint.progress_for(path)
         self.stats.rows += prog.rows
         self.stats.bytes += prog.bytes
@@ -120,17 +120,12 @@ class _Ledger:
         self.flush()
 
     def _current(self, source: str) -> SourceProgress:
-        """The progress object `start` registered in the checkpoint (the same object, so its
-        counts and those the checkpoint records are one), or a fresh one without checkpoint."""
-        prog = self.progress.get(source)
-        if prog is None:
-            known = self.checkpoint.sources.get(source) if self.checkpoint else None
-            prog = self.progress[source] = known if known is not None else SourceProgress(0, 0)
-        return prog
+        """The object `start` handed out: with a checkpoint, the one it records."""
+        return self.checkpoint.sources[source] if self.checkpoint else self.untracked[source]
 
     def flush(self) -> None:
         if self.checkpoint is not None:
-            self.checkpoint.flush(self.found, self.progress)
+            self.checkpoint.flush(self.found)
         self.found, self.unflushed = [], 0
 
 
@@ -211,22 +206,21 @@ def scan_to_file(paths: Sequence[str | Path], scanner: Scanner, output: Path,
                  batch_rows: int = 20_000, resume: bool = True) -> tuple[ScanStats, int]:
     """`scan_files` into `output`, resumable: returns the stats and how many batches an
     earlier, interrupted run of the same scan had recorded (0 for a fresh scan)."""
-    rules = scanner.rules
     settings = {
         "types": sorted(scanner.types) if scanner.types is not None else None,
         "min_score": scanner.min_score, "ner": scanner.ner,
         "columns": list(columns) if columns else None, "include_raw": include_raw,
         "batch_rows": batch_rows, "output": str(output),
-        "rules": hashlib.sha256(Path(rules.source).read_bytes()).hexdigest()
-        if rules is not None and rules.source else None,
+        "rules": scanner.rules.digest if scanner.rules is not None else None,
     }
     checkpoint = ScanCheckpoint(output, scan_fingerprint(settings), resume=resume)
     resumed = checkpoint.done_batches()
+    sources = discover_sources(paths)
     try:
         with TableSink(output) as sink:
-            stats = scan_files(paths, scanner, columns, None, include_raw, workers, on_progress,
-                               batch_rows, checkpoint)
-            for batch in checkpoint.recorded(discover_sources(paths)):
+            stats = scan_files(sources, scanner, columns, None, include_raw, workers,
+                               on_progress, batch_rows, checkpoint)
+            for batch in checkpoint.recorded(sources):
                 sink.write(batch)
     except BaseException:
         if not checkpoint.recorded_batches:  # nothing a re-run could skip: leave nothing

@@ -29,6 +29,8 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         from pisentinel.protect import load_project_key
 
+        # First: a bad rules file must stop the start before anything is created.
+        rules = load_rules(settings.detection_rules) if settings.detection_rules else None
         settings.workspace.mkdir(parents=True, exist_ok=True)
         settings.upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         store = LeadStore(settings.resolved_store_url())
@@ -41,7 +43,6 @@ class Services:
         jobs = JobRunner(store, sources, reveals, settings.workspace,
                          workers=settings.run_workers,
                          max_index_cells=settings.reveal_index_max_cells)
-        rules = load_rules(settings.detection_rules) if settings.detection_rules else None
         return cls(settings, store, accounts, sources, reveals, jobs, rules)
 
     def close(self) -> None:
