@@ -18,7 +18,7 @@ from pisentinel.detect.recognizers.base import (
     ScanContext,
     aligned_numbers,
 )
-from pisentinel.detect.validators import ascii_digits, luhn_ok
+from pisentinel.detect.validators import luhn_ok
 
 # Hex pairs joined by ':' or '-'; which six of them are a MAC is decided in `_macs`.
 _HEX_CHAIN_RE = re.compile(r"[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2})+")
@@ -33,7 +33,7 @@ class DeviceIdRecognizer(Recognizer):
         view = ctx.view
         if ctx.families & F.DIGITS:
             for run, i, j, digits in aligned_numbers(ctx, 15, 15):
-                if ascii_digits(digits) and luhn_ok(digits):
+                if luhn_ok(digits):  # 0-9 only: luhn_ok checks
                     yield Candidate("DEVICE_ID", run.groups[i][0], run.groups[j][1], 0.3, "imei",
                                     digits, ("luhn",))
         for start, end in _macs(view):
