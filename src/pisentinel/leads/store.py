@@ -790,9 +790,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        # The timeout first: switching a fresh file to WAL waits for another process that is
+        # migrating it, and would otherwise give up after the driver's default five seconds.
+        cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")
