@@ -241,6 +241,48 @@ def test_scanner_keeps_model_spans_inside_text_with_zero_width_characters() -> N
         assert 0 <= finding.start < finding.end <= len(text)
 
 
+@pytest.mark.parametrize(("pi_type", "text", "span", "kept"), [
+    ("ADDRESS", "港澳居民来往内地通行证号码 C27512345", "港澳", False),
+    ("ADDRESS", "台湾居民来往大陆通行证 12345678", "台湾", False),
+    ("ADDRESS", "家住杭州市西湖区文三路88号，电话", "杭州市西湖区文三路88号", True),
+    ("ADDRESS", "杭州市居民张伟", "杭州市", False),
+    ("PERSON_NAME", "访问IP：31.89.1.2", "IP", False),
+    ("PERSON_NAME", "nice job 13812345678", "job", False),
+    ("PERSON_NAME", "联系Lily 13812345678", "Lily", True),
+    ("PERSON_NAME", "联系张伟 13812345678", "张伟", True),
+])
+def test_model_spans_a_detector_does_not_want_are_dropped(pi_type: str, text: str, span: str,
+                                                           kept: bool) -> None:
+    """News-trained taggers call bare regions, document names and English words entities."""
+    from pisentinel.detect.recognizers.trained import plausible_span
+
+    start = text.index(span)
+    assert plausible_span(pi_type, text, start, start + len(span)) is kept
+
+
+@pytest.mark.parametrize("text", [
+    "6709037谢谢找我17312345678",
+    "2632614谢谢座机：0532-8351234",
+    "五险一金双休，13812345678",
+    "楼主 13812345678",
+])
+def test_contact_words_before_a_phone_are_not_names(text: str) -> None:
+    from pisentinel.detect.scanner import Scanner
+
+    found = Scanner(ner="off").scan_text(text)
+    assert any(f.type == "PHONE_NUMBER" for f in found)
+    assert not [f for f in found if f.type == "PERSON_NAME"]
+
+
+def test_a_name_before_a_phone_is_still_found() -> None:
+    from pisentinel.detect.scanner import Scanner
+
+    text = "欢迎来电，谢伟 13812345678"
+    names = [text[f.start:f.end] for f in Scanner(ner="off").scan_text(text)
+             if f.type == "PERSON_NAME"]
+    assert names == ["谢伟"]
+
+
 def _training_module() -> ModuleType:
     """training/ner/train.py (needs torch, a training-only dependency)."""
     import sys

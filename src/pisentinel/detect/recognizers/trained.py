@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from pisentinel.detect.recognizers.base import Candidate, ScanContext
+from pisentinel.knowledge import load_yaml
 
 PI_TYPES = ("PERSON_NAME", "ADDRESS")
 ANCHORS = frozenset({"CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD", "EMAIL", "LICENSE_PLATE",
@@ -39,6 +40,23 @@ _OFFSET = {"PERSON_NAME": 0.0, "ADDRESS": -0.1}
 
 def _calibrated(pi_type: str, confidence: float) -> float:
     return round(max(0.0, confidence + _OFFSET[pi_type]), 3)
+
+
+@cache
+def _document_words() -> tuple[str, ...]:
+    return tuple(load_yaml("names_addresses.yaml")["address_not_before"])
+
+
+def plausible_span(pi_type: str, text: str, start: int, end: int) -> bool:
+    """What a PI detector wants from a news-trained tagger: a person's address, not a bare
+    region (台湾, 港澳) or the place in a document's name (港澳居民来往内地通行证); a person's
+    name, not an acronym or a lower-case English word (IP, job)."""
+    value = text[start:end]
+    if pi_type == "ADDRESS":
+        return len(value) >= 3 and not text.startswith(_document_words(), end)
+    if value.isascii() and value.isalpha():
+        return not (value.islower() or (value.isupper() and len(value) <= 4))
+    return True
 
 
 def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
@@ -74,7 +92,8 @@ def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list
     for i, findings in zip(picked, found, strict=True):
         ctx = ctxs[i]
         for f in findings:
-            if f.type not in PI_TYPES:
+            if f.type not in PI_TYPES or not plausible_span(f.type, ctx.norm.original,
+                                                            f.start, f.end):
                 continue
             start, end = _to_view(ctx, f.start, f.end)
             if end <= start:
