@@ -284,3 +284,17 @@ def test_one_scanner_serves_many_threads() -> None:
     for th in threads:
         th.join()
     assert results == [True] * 20
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("请联系柯美同学，电话13812345678", ["柯美"]),
+    ("找何丹同学（本人）", ["何丹"]),
+    ("#今日热点# 祖欣同学。", ["祖欣"]),
+    ("败诉，但邵老师说", []),  # 但 + 邵老师, not a person 但邵
+    ("高中同学聚会", []),
+    ("我们的英语老师", []),  # not where a mention starts
+    ("王老师你好", []),  # a bare surname identifies no one
+])
+def test_names_before_forms_of_address(text: str, names: list[str]) -> None:
+    found = Scanner(ner="off").scan_text(text)
+    assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names

@@ -44,6 +44,24 @@ def _honorific_re() -> re.Pattern[str]:
 
 
 @cache
+def _address_form_re() -> re.Pattern[str]:
+    """Forms of address that follow a full name as often as a bare surname (王老师, 王芳老师)."""
+    forms = "|".join(map(re.escape, _rules()["address_forms"]))
+    return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})(?:{forms})")
+
+
+def _starts_a_mention(view: str, start: int) -> bool:
+    """A name before 同学/老师 counts only where a mention can start: at a boundary or after a
+    contact verb (找, 请联系, 我是 …), and not with a surname that is mostly a function word
+    (但邵老师 is 但 + 邵老师)."""
+    if view[start] in _rules()["function_word_surnames"]:
+        return False
+    if start == 0 or not "\u4e00" <= view[start - 1] <= "\u9fff":
+        return True
+    return view[max(0, start - 4):start].endswith(tuple(_rules()["mention_verbs"]))
+
+
+@cache
 def _before_pi_re() -> re.Pattern[str]:
     return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})[\\s,，:：;；、/|（(]{{0,2}}$")
 
@@ -96,6 +114,13 @@ class LabelledNameRecognizer(Recognizer):
             if len(name) < len(m.group(1)):
                 continue
             yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.6, "honorific", name,
+                            ("surname",))
+        for m in _address_form_re().finditer(view):
+            name = trim_name(m.group(1), _surname_len(m.group(1)))
+            if len(name) < len(m.group(1)) or not plausible_name(name) or \
+                    not _starts_a_mention(view, m.start(1)):
+                continue
+            yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.6, "address_form", name,
                             ("surname",))
 
 
