@@ -197,3 +197,39 @@ def test_redact_table_touches_only_named_columns() -> None:
                                "name": ["张*", "欧阳**"]}
     with pytest.raises(KeyError):
         redact_table(table, {"mobile": "PHONE_NUMBER"})
+
+
+@dataclass(frozen=True)
+class OwnType:
+    """A user's own type as a rules file defines it (what `CustomType` carries)."""
+
+    name_zh: str
+    name_en: str
+    keep_prefix: int
+    keep_suffix: int
+
+
+OWN = {"EMPLOYEE_ID": OwnType("工号", "employee number", 2, 2),
+       "PHONE_NUMBER": OwnType("手机", "phone", 11, 0)}  # a built-in code: must not loosen it
+
+
+@pytest.mark.parametrize(("method", "expected"), [
+    ("mask", ["GH****56", None, "GH-****-21"]),
+    ("surrogate", ["GH****56", None, "GH-****-21"]),
+    ("label", ["[工号]", None, "[工号]"]),
+    ("generalize", ["[工号]", None, "[工号]"]),
+])
+def test_redact_table_gives_own_types_their_rule(method: str, expected: list[str | None]
+                                                  ) -> None:
+    """A column of the user's type is masked by the rule's keep counts and labelled by its
+    name; a built-in type keeps its own mask whatever `own_types` says of its code."""
+    table = pa.table({"工号": ["GH123456", None, "GH-6543-21"], "手机": ["13812345678"] * 3})
+    out = redact_table(table, {"工号": "EMPLOYEE_ID", "手机": "PHONE_NUMBER"}, method, key=KEY,
+                       own_types=OWN)
+    assert out.column("工号").to_pylist() == expected
+    if method == "mask":
+        assert out.column("手机").to_pylist() == ["138****5678"] * 3
+    text = "工号GH123456"
+    assert redact_text(text, [finding("EMPLOYEE_ID", text, "GH123456")], method, key=KEY,
+                       lang="en", own_types=OWN) == "工号" + {
+        "label": "[employee number]", "generalize": "[employee number]"}.get(method, "GH****56")

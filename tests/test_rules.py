@@ -161,3 +161,41 @@ def test_custom_patterns_see_through_obfuscation(rules: DetectionRules, use_hype
     scanner = Scanner(rules=rules, ner="off", use_hyperscan=use_hyperscan)
     for text in ("工号ＧＨ１２３４５６", "工号GH12\u200b3456", "工号GH一二三四五六"):
         assert spans(scanner, text) == [("EMPLOYEE_ID", text[2:])], text
+
+
+@pytest.mark.parametrize(("method", "shown"), [
+    ("mask", "GH****56"), ("surrogate", "GH****56"), ("label", "[工号]"), ("generalize", "[工号]"),
+])
+def test_cli_redact_gives_custom_types_their_rule(tmp_path: Path, method: str, shown: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`redact --rules` treats a custom type as `scan --rules` shows it (GH****56, 工号), in a
+    text file and in a table's cells alike, and built-in types as before."""
+    monkeypatch.setenv("PISENTINEL_KEY", "11" * 32)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "员工.txt").write_text("员工工号GH123456，手机13912345678\n", encoding="utf-8")
+    (tmp_path / "员工.csv").write_text("编号,备注\n工号GH123456,手机13912345678\n",
+                                       encoding="utf-8")
+    for name in ("员工.txt", "员工.csv"):
+        out = tmp_path / f"red_{method}_{name}"
+        result = CliRunner().invoke(app, ["redact", str(tmp_path / name), "-o", str(out),
+                                          "--rules", str(tmp_path / "rules.yaml"),
+                                          "--method", method])
+        assert result.exit_code == 0, result.output
+        text = out.read_text("utf-8-sig")
+        assert f"工号{shown}" in text, (name, text)
+        assert "GH123456" not in text and "13912345678" not in text
+
+
+def test_cli_profile_reports_custom_types(tmp_path: Path) -> None:
+    """`profile --rules`: a column of the user's own type is classified as that type."""
+    (tmp_path / "rules.yaml").write_text(RULES.replace("score: 0.4", "score: 0.8"),
+                                         encoding="utf-8")
+    table = tmp_path / "员工.csv"
+    table.write_text("编号,手机\nGH123456,13912345678\nGH654321,13812345678\n无,\n",
+                     encoding="utf-8")
+    out = tmp_path / "profile.json"
+    result = CliRunner().invoke(app, ["profile", str(table), "--rules",
+                                      str(tmp_path / "rules.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    found = {p["column"]: p["type"] for p in json.loads(out.read_text("utf-8"))}
+    assert found == {"编号": "EMPLOYEE_ID", "手机": "PHONE_NUMBER"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,13 @@ def test_console_detector_page_shows_masked_values_only(api: Any) -> None:
     assert client.post("/detect", data={"text": TEXTS[0]}).status_code == 403  # no CSRF token
 
 
-def test_served_rules_apply_to_the_api_and_the_console(tmp_path: Path) -> None:
-    """`pisentinel serve --rules`: the user's types, word lists and allow list hold for
-    /detect and for the console page, with the custom type's own mask and name."""
-    import re
+RULED_TEXT = "工号GH123456，测试号13800138000，手机13912345678"
 
+
+@contextmanager
+def served_with_rules(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    """An app served with a rules file (`pisentinel serve --rules`), an analyst logged in: the
+    client and its CSRF token."""
     from pisentinel.web.seed import DEMO_PASSWORD
 
     rules = tmp_path / "rules.yaml"
@@ -132,8 +135,18 @@ def test_served_rules_apply_to_the_api_and_the_console(tmp_path: Path) -> None:
         client = TestClient(create_app(svc.settings, svc), base_url="https://testserver")
         r = client.post("/api/v1/auth/login", json={"username": "analyst",
                                                     "password": DEMO_PASSWORD})
-        csrf = r.json()["csrf_token"]
-        text = "工号GH123456，测试号13800138000，手机13912345678"
+        yield client, r.json()["csrf_token"]
+    finally:
+        svc.close()
+
+
+def test_served_rules_apply_to_the_api_and_the_console(tmp_path: Path) -> None:
+    """`pisentinel serve --rules`: the user's types, word lists and allow list hold for
+    /detect and for the console page, with the custom type's own mask and name."""
+    import re
+
+    with served_with_rules(tmp_path) as (client, csrf):
+        text = RULED_TEXT
         body = client.post("/api/v1/detect", json={"texts": [text], "types": ["EMPLOYEE_ID"]},
                            headers={"X-CSRF-Token": csrf}).json()
         assert [(f["type"], f["masked"], f["sensitive"]) for f in body["results"][0]["findings"]
@@ -143,5 +156,16 @@ def test_served_rules_apply_to_the_api_and_the_console(tmp_path: Path) -> None:
         assert preview is not None and "工号" in preview.group(1)
         assert "GH****56" in preview.group(1) and "139****5678" in preview.group(1)
         assert "138****8000" not in preview.group(1)  # allowed: not flagged at all
-    finally:
-        svc.close()
+
+
+def test_served_rules_apply_to_redact(tmp_path: Path) -> None:
+    """/redact under served rules gives a custom type what /detect shows of it: its own mask
+    (GH****56, not ********), and its name as label; allowed values stay as they are."""
+    with served_with_rules(tmp_path) as (client, csrf):
+        answers = {method: client.post("/api/v1/redact", json={
+            "texts": [RULED_TEXT], "method": method, "ner": "off"},
+            headers={"X-CSRF-Token": csrf}).json()["texts"][0]
+            for method in ("mask", "label", "generalize")}
+    assert answers == {"mask": "工号GH****56，测试号13800138000，手机139****5678",
+                       "label": "工号[工号]，测试号13800138000，手机[电话号码]",
+                       "generalize": "工号[工号]，测试号13800138000，手机139"}

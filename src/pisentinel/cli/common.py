@@ -51,7 +51,7 @@ def split_list(value: str | None, transform: Callable[[str], T] = str) -> list[T
 
 
 def load_rules_option(path: Path | None) -> DetectionRules | None:
-    """The `--rules` file of scan and redact, checked against the built-in type codes."""
+    """The `--rules` file of scan, redact and profile, checked against the built-in type codes."""
     return None if path is None else load_rules(path)
 
 

@@ -27,7 +27,7 @@ from pisentinel.cli.common import (
     user_errors,
 )
 from pisentinel.cli.i18n import lang, t
-from pisentinel.detect.rules import DetectionRules
+from pisentinel.detect.rules import NO_RULES, DetectionRules
 from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
 from pisentinel.engine.checkpoint import ScanCheckpoint
 from pisentinel.engine.filescan import ScanStats, scan_files, scan_to_file
@@ -42,18 +42,13 @@ def print_summary(stats: ScanStats, rules: DetectionRules | None = None) -> None
                           mb=stats.bytes / 1e6, secs=stats.seconds))
     for key in ("col_type", "col_name", "col_count", "col_sensitive", "col_tier"):
         table.add_column(t(key), justify="right" if key == "col_count" else "left")
-    types = pi_types()
-    custom = rules.types if rules is not None else {}
+    known = rules or NO_RULES  # names and sensitivity of built-in and custom types alike
+    sensitivity = known.sensitivity()
     for code, n in stats.counts.most_common():
-        if code in custom:
-            own = custom[code]
-            name, is_sensitive, tier = (own.name_zh if lang() == "zh" else own.name_en,
-                                        own.sensitive, None)
-        else:
-            info = types[code]
-            name, is_sensitive, tier = info.name(lang()), info.sensitive, info.tier
-        sensitive = t("word_yes") if is_sensitive else t("word_no")
-        table.add_row(code, name, f"{n:,}", sensitive, tier or "—")
+        info = pi_types().get(code)  # a custom type has no tier
+        sensitive = t("word_yes") if sensitivity[code] else t("word_no")
+        table.add_row(code, known.type_name(code, lang()), f"{n:,}", sensitive,
+                      (info.tier if info is not None else None) or "—")
     if stats.counts:
         console.print(table)
     else:

@@ -41,7 +41,7 @@ from pisentinel.detect.validators import id18_checksum_ok, luhn_ok, uscc_ok
 from pisentinel.errors import BilingualError
 from pisentinel.knowledge import pi_types
 
-__all__ = ["CustomType", "DetectionRules", "PatternRule", "RulesError", "load_rules"]
+__all__ = ["NO_RULES", "CustomType", "DetectionRules", "PatternRule", "RulesError", "load_rules"]
 
 CONTEXT_WINDOW = 20
 CONTEXT_BOOST = 0.3
@@ -101,11 +101,29 @@ class DetectionRules:
         return bool(forms & self.allow_values) or any(
             p.fullmatch(f) for p in self.allow_patterns for f in forms)
 
+    def type_name(self, code: str, lang: str = "zh") -> str:
+        """A type's display name, the user's types and the built-in ones alike: the one place
+        that names a type, so a scan summary, the console and the API say the same."""
+        own = self.types.get(code)
+        if own is not None:
+            return own.name_zh if lang == "zh" else own.name_en
+        info = pi_types().get(code)
+        return info.name(lang) if info is not None else code
+
+    def sensitivity(self) -> dict[str, bool]:
+        """Whether each type, built-in or the user's, is sensitive PI (PIPL Art. 28)."""
+        sensitive = {code: t.sensitive for code, t in pi_types().items()}
+        return sensitive | {code: t.sensitive for code, t in self.types.items()}
+
     def recognizers(self) -> list[Recognizer]:
         return [_recognizer_for(rule, rule.type in self.types) for rule in self.patterns]
 
     def prefilter_patterns(self) -> list[str]:
         return [rule.regex.pattern for rule in self.patterns]
+
+
+NO_RULES = DetectionRules()
+"""The rules in force when the user gives none: the built-in types, nothing added or allowed."""
 
 
 class CustomPatternRecognizer(Recognizer):

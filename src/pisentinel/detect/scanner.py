@@ -6,7 +6,7 @@ same code in a plain loop, a process pool, DuckDB or Spark's mapInArrow."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 
@@ -26,7 +26,7 @@ from pisentinel.detect.normalize import normalize
 from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
 from pisentinel.detect.recognizers.trained import ner_candidates
-from pisentinel.detect.rules import CustomType, DetectionRules
+from pisentinel.detect.rules import NO_RULES, CustomType, DetectionRules
 from pisentinel.knowledge import pi_types
 
 DEFAULT_MIN_SCORE = 0.5
@@ -201,33 +201,24 @@ class Scanner:
                 out.append(Finding("MINOR", start, end, c.score, minor, raw, c.value, attrs))
         return out
 
+    @property
+    def own_types(self) -> Mapping[str, CustomType]:
+        """The user's types of this scanner's rules (none without rules): what redaction and
+        masking in protect, which knows only the taxonomy, are given to treat them by."""
+        return (self.rules or NO_RULES).types
+
     def sensitivity(self) -> dict[str, bool]:
         """Whether each type this scanner reports is sensitive PI (PIPL Art. 28), the user's
         rule types included."""
-        sensitive = {code: t.sensitive for code, t in pi_types().items()}
-        if self.rules is not None:
-            sensitive |= {code: t.sensitive for code, t in self.rules.types.items()}
-        return sensitive
-
-    def _own_type(self, pi_type: str) -> CustomType | None:
-        """The user's definition of `pi_type`, when it is a type of the rules."""
-        return self.rules.types.get(pi_type) if self.rules is not None else None
+        return (self.rules or NO_RULES).sensitivity()
 
     def type_name(self, pi_type: str, lang: str = "zh") -> str:
-        custom = self._own_type(pi_type)
-        if custom is not None:
-            return custom.name_zh if lang == "zh" else custom.name_en
-        info = pi_types().get(pi_type)
-        return info.name(lang) if info is not None else pi_type
+        return (self.rules or NO_RULES).type_name(pi_type, lang)
 
     def mask(self, pi_type: str, value: str) -> str:
-        """The taxonomy's mask, or for a type of the user's rules its own keep counts."""
-        custom = self._own_type(pi_type)
-        if custom is not None:
-            from pisentinel.protect.mask import mask_keep
-
-            return mask_keep(value, custom.keep_prefix, custom.keep_suffix)
-        return _default_mask()(pi_type, value)
+        """The taxonomy's mask, or for a type of the user's rules its own keep counts (the same
+        `mask_value` that redaction uses, so a scan shows what a redacted copy holds)."""
+        return _mask_value()(pi_type, value, own_types=self.own_types)
 
     # -- Arrow ------------------------------------------------------------------------------
     def _families(self, arr: pa.Array) -> np.ndarray:
@@ -321,7 +312,9 @@ class Scanner:
 
 
 @cache
-def _default_mask() -> Callable[[str, str], str]:
+def _mask_value() -> Callable[..., str]:
+    """protect's `mask_value`, imported on first use: a scan that masks nothing need not load
+    protect (and with it the cryptography library)."""
     from pisentinel.protect import mask_value
 
     return mask_value

@@ -73,8 +73,9 @@ def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str]
             arrays.append(col)
             continue
         values = col.to_pylist()
-        for row, found in by_row.items():
-            values[row] = redact_text(values[row], found, method, key)
+        for row, found in by_row.items():  # the user's types by their rule, as scan shows them
+            values[row] = redact_text(values[row], found, method, key,
+                                      own_types=scanner.own_types)
         arrays.append(pa.array(values, pa.string()))
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 

@@ -4,6 +4,7 @@ encryption, generalisation, redaction of texts and columns, and re-identificatio
 One module per concern; this module is the public surface:
 
 - `mask_value(type, value)` — display mask by the taxonomy's rule (138****5678, 张*).
+  A user's own types (rules files belong to detect) come in as `own_types` (`OwnType`).
 - `pseudonym_token(type, value, key)` — keyed, type-prefixed token that links records;
   `normalize_value(type, value)` — the canonical form tokens hash.
 - `load_project_key(workspace)`, `derive_key`, `federation_key` — keys.
@@ -20,7 +21,7 @@ from pisentinel.protect.crypto import decrypt_value, encrypt_value, is_ciphertex
 from pisentinel.protect.errors import DecryptionError, ProjectKeyError, ProtectError
 from pisentinel.protect.generalize import IdCardFacts, age_band, generalize_value, id_card_facts
 from pisentinel.protect.keys import derive_key, federation_key, key_file_path, load_project_key
-from pisentinel.protect.mask import label_for, mask_keep, mask_value
+from pisentinel.protect.mask import OwnType, label_for, mask_keep, mask_value
 from pisentinel.protect.normalize import canonical_type, normalize_value
 from pisentinel.protect.pseudonym import is_token, pseudonym_token, token_type
 from pisentinel.protect.redact import (
@@ -38,6 +39,7 @@ __all__ = [
     "SURROGATE_TYPES",
     "DecryptionError",
     "IdCardFacts",
+    "OwnType",
     "ProjectKeyError",
     "ProtectError",
     "RiskReport",

@@ -8,12 +8,13 @@ or people per province then needs no raw identifier at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from pisentinel.knowledge import pi_types, regions
 from pisentinel.protect.address import district_prefix
-from pisentinel.protect.mask import label_for, mask_value
+from pisentinel.protect.mask import OwnType, label_for, mask_value
 from pisentinel.protect.names import surname_length
 from pisentinel.protect.normalize import canonical_type, normalize_value
 
@@ -122,13 +123,16 @@ def _prefix(type_code: str, value: str, keep: int, min_length: int, lang: str) -
     return canonical[:keep] if len(canonical) >= min_length else label_for(type_code, lang)
 
 
-def generalize_value(type_code: str, value: str, *, lang: str = "zh") -> str:
+def generalize_value(type_code: str, value: str, *, lang: str = "zh",
+                     own_types: Mapping[str, OwnType] | None = None) -> str:
     """A coarser, non-identifying form of `value`.
 
     CN_ID_CARD/MINOR → ``北京市 1990年生 男``; BIRTH_DATE → ``1990``; ADDRESS → its district;
     GPS → two decimals; PHONE_NUMBER → its first three digits; BANK_CARD → its BIN (first six);
     LICENSE_PLATE → issuing authority (``京A``); EMAIL → its domain; IP → its /24 (/48 for
-    IPv6); PERSON_NAME → surname. Other types get their label (``[宗教信仰]``).
+    IPv6); PERSON_NAME → surname. Other types get their label (``[宗教信仰]``): so do a user's
+    own types (`own_types`, ``[工号]``), whose structure nothing here knows, so no part of the
+    value can be kept as safely coarse.
     """
     code = canonical_type(type_code)
     if code == "CN_ID_CARD":
@@ -159,4 +163,4 @@ def generalize_value(type_code: str, value: str, *, lang: str = "zh") -> str:
         return name[:keep] + ("某" if lang == "zh" else "")
     if code in pi_types() and not pi_types()[code].is_pi:
         return value
-    return label_for(code, lang)
+    return label_for(code, lang, own_types)

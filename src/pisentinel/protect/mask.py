@@ -5,6 +5,10 @@ Each type's rule is its `mask` entry in the PI taxonomy (knowledge/data/pi_types
 separators where they are, or `strategy` names a rule for values with structure (e-mail, IP, GPS,
 dates, addresses, names, and sensitive categories shown only as a label).
 
+A user's own types (a rules file's `types`, which protect cannot read: they belong to detect) are
+passed in by the caller that holds them, as `own_types`: their keep counts and names are used for
+codes the taxonomy does not know. A built-in code always keeps its own rule.
+
 A mask never shows more than its rule allows, even for a value shorter than the rule expects: at
 least half of a value's significant characters are hidden when the rule would hide none, so
 ``5678`` under the phone rule is ``5**8``, not ``5678``.
@@ -13,14 +17,15 @@ least half of a value's significant characters are hidden when the rule would hi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from pisentinel.knowledge import PIType, pi_types
 from pisentinel.protect.address import district_prefix
 from pisentinel.protect.names import surname_length
 from pisentinel.protect.normalize import is_significant
 
-__all__ = ["MASK_CHAR", "label_for", "mask_keep", "mask_value"]
+__all__ = ["MASK_CHAR", "OwnType", "label_for", "mask_keep", "mask_value"]
 
 MASK_CHAR = "*"
 _ADDRESS_TAIL = MASK_CHAR * 4
@@ -30,6 +35,28 @@ _DIGIT_RE = re.compile(r"\d")
 # A country code before a mobile number is not part of it: +86 138****5678, not +86 1** ****.
 _COUNTRY_CODE_RE = re.compile(r"^\s*(?:\+\s?86|0086|86)[\s\-]*(?=1\d{10}$|1\d\d[\s\-])")
 _DECIMAL_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+class OwnType(Protocol):
+    """What masking and labelling need of a user's own type (`pisentinel.detect.rules.CustomType`
+    has it); a protocol, so that protect need not import detect."""
+
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+    @property
+    def keep_prefix(self) -> int: ...
+    @property
+    def keep_suffix(self) -> int: ...
+
+
+def _own_type(type_code: str, own_types: Mapping[str, OwnType] | None) -> OwnType | None:
+    """The user's definition of `type_code`, if it is one of theirs and not a built-in code (a
+    user's rule must not loosen a built-in type's mask)."""
+    if not own_types or type_code in pi_types():
+        return None
+    return own_types.get(type_code)
 
 
 def mask_keep(value: str, keep_prefix: int, keep_suffix: int, *, strict: bool = True) -> str:
@@ -67,12 +94,17 @@ def full_mask(value: str) -> str:
     return "".join(MASK_CHAR if is_significant(ch) else ch for ch in value)
 
 
-def label_for(type_code: str, lang: str = "zh") -> str:
+def label_for(type_code: str, lang: str = "zh",
+              own_types: Mapping[str, OwnType] | None = None) -> str:
     """The bracketed label that stands in for a value: the sensitive category for types masked
-    by label (``[医疗健康]``), the type's name otherwise (``[银行卡号]``)."""
+    by label (``[医疗健康]``), the type's name otherwise (``[银行卡号]``, a user's type by the
+    name its rules give, ``[工号]``)."""
     info = pi_types().get(type_code)
     if info is None:
-        return f"[{type_code}]"
+        own = _own_type(type_code, own_types)
+        if own is None:
+            return f"[{type_code}]"
+        return f"[{own.name_zh if lang == 'zh' else own.name_en}]"
     if lang != "zh":
         return f"[{info.name_en}]"
     if info.mask.get("strategy") == "label" and info.sensitive_category:
@@ -146,15 +178,20 @@ def _mask_by_rule(info: PIType, value: str, lang: str) -> str:
                      int(info.mask.get("keep_suffix", 0)), strict=info.is_pi)
 
 
-def mask_value(type_code: str, value: str, lang: str = "zh") -> str:
+def mask_value(type_code: str, value: str, lang: str = "zh",
+               own_types: Mapping[str, OwnType] | None = None) -> str:
     """The display form of `value` as a `type_code` identifier, by the taxonomy's mask rule.
 
-    ``mask_value("PHONE_NUMBER", "13812345678")`` → ``138****5678``. An unknown type gets every
-    significant character starred; a label type (``MEDICAL_HEALTH``) gets its label in `lang`.
+    ``mask_value("PHONE_NUMBER", "13812345678")`` → ``138****5678``. A type of `own_types` gets
+    its own keep counts; any other unknown type gets every significant character starred; a
+    label type (``MEDICAL_HEALTH``) gets its label in `lang`.
     """
     info = pi_types().get(type_code)
     if info is None:
-        return full_mask(value)
+        own = _own_type(type_code, own_types)
+        if own is None:
+            return full_mask(value)
+        return mask_keep(value, own.keep_prefix, own.keep_suffix)
     if type_code == "PHONE_NUMBER" and (m := _COUNTRY_CODE_RE.match(value)):
         return m.group() + _mask_by_rule(info, value[m.end() :], lang)
     return _mask_by_rule(info, value, lang)

@@ -6,6 +6,13 @@ Methods: ``mask`` (display mask, 138****5678), ``token`` (keyed pseudonym, links
 phone numbers, the mask for other types) and ``remove`` (gone). In text, token and encrypt output
 carries the type (``PHONE_NUMBER:ph_…``, ``PHONE_NUMBER:enc1.…``) so it can be resolved later.
 
+A user's own types (a rules file's `types`) are not in the taxonomy; the caller that holds the
+rules passes them as `own_types`, so that ``mask`` (and ``surrogate``, which masks them: there is
+no fake to make for a format only the user knows) keeps the rule's `keep_prefix`/`keep_suffix`,
+as scan shows them, and ``label`` and ``generalize`` give the rule's name (``[工号]``). ``token``
+and ``encrypt`` need nothing of the rule: the type code is in the token and in the cipher's
+associated data, and the value is canonicalised generically (NFKC, whitespace collapsed).
+
 Findings may overlap (a phone number inside a longer bank-card hit, an address containing a
 name): the longer span wins and anything overlapping it is dropped, so no part of the longer
 span survives unredacted.
@@ -23,7 +30,7 @@ import pyarrow.compute as pc
 from pisentinel.protect.crypto import encrypt_value
 from pisentinel.protect.generalize import generalize_value
 from pisentinel.protect.keys import load_project_key
-from pisentinel.protect.mask import label_for, mask_value
+from pisentinel.protect.mask import OwnType, label_for, mask_value
 from pisentinel.protect.normalize import canonical_type
 from pisentinel.protect.pseudonym import pseudonym_token
 from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
@@ -49,16 +56,17 @@ class PISpan(Protocol):
     def score(self) -> float: ...
 
 
-def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool
-              ) -> Callable[[str, str], str | None]:
-    """`(type_code, value) -> replacement` for `method`; None means "no value" (a null cell)."""
+def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool,
+              own: Mapping[str, OwnType] | None = None) -> Callable[[str, str], str | None]:
+    """`(type_code, value) -> replacement` for `method`; None means "no value" (a null cell).
+    `own` are the user's types (see the module docstring)."""
     if method not in METHODS:
         raise ValueError(f"未知的脱敏方式 {method!r} / unknown redaction method {method!r}; "
                          f"use one of {', '.join(METHODS)}")
     if method in ("token", "encrypt", "surrogate") and key is None:
         key = load_project_key()
     if method == "mask":
-        return lambda t, v: mask_value(t, v, lang)
+        return lambda t, v: mask_value(t, v, lang, own)
     if method == "token":
         return lambda t, v: pseudonym_token(t, v, key)
     if method == "encrypt":
@@ -66,21 +74,22 @@ def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool
             return lambda t, v: f"{t}:{encrypt_value(t, v, key)}"
         return lambda t, v: encrypt_value(t, v, key)
     if method == "generalize":
-        return lambda t, v: generalize_value(t, v, lang=lang)
+        return lambda t, v: generalize_value(t, v, lang=lang, own_types=own)
     if method == "label":
-        return lambda t, v: label_for(t, lang)
+        return lambda t, v: label_for(t, lang, own)
     if method == "surrogate":
-        return lambda t, v: _surrogate_or_mask(t, v, key, lang)
+        return lambda t, v: _surrogate_or_mask(t, v, key, lang, own)
     return lambda t, v: "" if inline else None
 
 
-def _surrogate_or_mask(type_code: str, value: str, key: bytes | None, lang: str) -> str:
+def _surrogate_or_mask(type_code: str, value: str, key: bytes | None, lang: str,
+                       own: Mapping[str, OwnType] | None) -> str:
     if canonical_type(type_code) in SURROGATE_TYPES:
         try:
             return surrogate_value(type_code, value, key)
         except ValueError:
             pass
-    return mask_value(type_code, value, lang)
+    return mask_value(type_code, value, lang, own)
 
 
 def select_spans(findings: Iterable[PISpan], length: int) -> list[PISpan]:
@@ -104,14 +113,16 @@ def select_spans(findings: Iterable[PISpan], length: int) -> list[PISpan]:
 
 
 def redact_text(text: str, findings: Iterable[PISpan], method: Method | str = "mask",
-                key: bytes | None = None, lang: str = "zh") -> str:
+                key: bytes | None = None, lang: str = "zh",
+                own_types: Mapping[str, OwnType] | None = None) -> str:
     """`text` with every finding's span replaced by `method` (see the module docstring).
 
     `key` is the project or federation key for ``token`` and ``encrypt`` (``None`` loads the
     project key). Offsets are code points into `text`, end exclusive, as `Finding` has them.
+    `own_types` are the user's types of the rules the findings were made with.
     """
     spans = select_spans(findings, len(text))
-    replace = _replacer(method, key, lang, inline=True)
+    replace = _replacer(method, key, lang, inline=True, own=own_types)
     parts: list[str] = []
     pos = 0
     for f in spans:
@@ -124,7 +135,7 @@ def redact_text(text: str, findings: Iterable[PISpan], method: Method | str = "m
 
 def redact_array(array: pa.Array | pa.ChunkedArray | Sequence[str | None], type_code: str,
                  method: Method | str = "mask", key: bytes | None = None,
-                 lang: str = "zh") -> pa.Array:
+                 lang: str = "zh", own_types: Mapping[str, OwnType] | None = None) -> pa.Array:
     """A string column whose every cell is a `type_code` value, redacted by `method`.
 
     Each distinct value is redacted once (columns repeat values: one phone across many
@@ -137,15 +148,16 @@ def redact_array(array: pa.Array | pa.ChunkedArray | Sequence[str | None], type_
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     encoded = pc.dictionary_encode(arr)
-    replace = _replacer(method, key, lang, inline=False)
+    replace = _replacer(method, key, lang, inline=False, own=own_types)
     values = [replace(type_code, v) for v in encoded.dictionary.to_pylist()]
     return pc.take(pa.array(values, arr.type), encoded.indices)
 
 
 def redact_table(table: pa.Table, columns: Mapping[str, str], method: Method | str = "mask",
-                 key: bytes | None = None, lang: str = "zh") -> pa.Table:
-    """`table` with each column named in `columns` (column → PI type code) redacted by
-    `method`; other columns are untouched."""
+                 key: bytes | None = None, lang: str = "zh",
+                 own_types: Mapping[str, OwnType] | None = None) -> pa.Table:
+    """`table` with each column named in `columns` (column → PI type code, a user's own type
+    among `own_types` too) redacted by `method`; other columns are untouched."""
     missing = [c for c in columns if c not in table.schema.names]
     if missing:
         raise KeyError(f"表中没有这些列 / columns not in the table: {', '.join(missing)}")
@@ -154,5 +166,5 @@ def redact_table(table: pa.Table, columns: Mapping[str, str], method: Method | s
     for name, type_code in columns.items():
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, redact_array(table.column(i), type_code, method, key,
-                                                      lang))
+                                                      lang, own_types))
     return table

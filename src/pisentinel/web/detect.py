@@ -148,9 +148,10 @@ def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)],
 @router.post("/redact", summary="De-identify texts (mask, pseudonym token, generalise ...)")
 def redact(body: RedactBody, who: Annotated[Principal, Depends(analyst)],
            svc: Annotated[Services, Depends(services)]) -> RedactAnswer:
-    _, found = _scan(body, svc.rules)
+    scanner, found = _scan(body, svc.rules)
     key = load_project_key(svc.settings.workspace) if body.method in ("token", "surrogate") \
         else None
-    return RedactAnswer(texts=[redact_text(text, spans, body.method, key)
+    own = scanner.own_types  # the served rules' types masked and named as /detect shows them
+    return RedactAnswer(texts=[redact_text(text, spans, body.method, key, own_types=own)
                                for text, spans in zip(body.texts, found, strict=True)],
                         redacted=sum(map(len, found)))
