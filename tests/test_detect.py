@@ -298,3 +298,14 @@ def test_one_scanner_serves_many_threads() -> None:
 def test_names_before_forms_of_address(text: str, names: list[str]) -> None:
     found = Scanner(ner="off").scan_text(text)
     assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("真实姓名：姜磊洋 ISBN 9787111", ["姜磊洋"]),  # the rule's end beats the model's 姜磊
+    ("谢谢饶浩女士", ["饶浩"]),  # 谢谢 is thanks, not the surname 谢
+    ("联系人：乐秀明你好", ["乐秀明"]),  # 明 here is a name, not the start of 明天
+    ("姓名：张三明天到", ["张三"]),
+])
+def test_name_boundaries(text: str, names: list[str]) -> None:
+    found = Scanner().scan_text(text)
+    assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names

@@ -76,13 +76,17 @@ def _blocklist() -> frozenset[str]:
     return frozenset(_rules()["name_blocklist"])
 
 
-def trim_name(name: str, surname_len: int) -> str:
-    """Cut a captured name before a following label or function word (张三电话 → 张三)."""
+def trim_name(name: str, surname_len: int, after: str | None = None) -> str:
+    """Cut a captured name before a following label or function word (张三电话 → 张三), also
+    one that runs on into the text `after` it (张三明天… → 张三, but 乐秀明你好 stays 乐秀明).
+    Without `after`, any tail that could begin a stop word is cut (…号 may begin 号码)."""
     stops = _stops()
     for k in range(surname_len, len(name)):
         rest = name[k:]
-        if rest.startswith(stops) or (k > surname_len and any(
-                s.startswith(rest) for s in stops if len(s) > 1)):
+        if rest.startswith(stops):
+            return name[:k]
+        if k > surname_len and ((rest + after).startswith(stops) if after is not None
+                                else any(s.startswith(rest) for s in stops if len(s) > 1)):
             return name[:k]
     return name
 
@@ -96,6 +100,15 @@ def _surname_len(name: str) -> int:
     return 2 if name[:2] in lexicon("surnames") else 1
 
 
+def _after_doubled(view: str, start: int, name: str) -> tuple[int, str]:
+    """谢谢饶浩女士: a name read from the second character of a doubled one (谢谢) starts one
+    character later, when what is left still starts with a surname."""
+    if start > 0 and view[start - 1] == view[start] and len(name) >= 3 and (
+            name[1] in lexicon("surnames") or name[1:3] in lexicon("surnames")):
+        return start + 1, name[1:]
+    return start, name
+
+
 class LabelledNameRecognizer(Recognizer):
     name = "name_label"
     types = ("PERSON_NAME",)
@@ -104,7 +117,7 @@ class LabelledNameRecognizer(Recognizer):
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         view = ctx.view
         for m in _label_re().finditer(view):
-            name = trim_name(m.group(1), _surname_len(m.group(1)))
+            name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
             if not plausible_name(name):
                 continue
             yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(name), 0.8, "label",
@@ -113,7 +126,8 @@ class LabelledNameRecognizer(Recognizer):
             name = trim_name(m.group(1), _surname_len(m.group(1)))
             if len(name) < len(m.group(1)):
                 continue
-            yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.6, "honorific", name,
+            start, name = _after_doubled(view, m.start(1), name)
+            yield Candidate("PERSON_NAME", start, m.end(1), 0.6, "honorific", name,
                             ("surname",))
         for m in _address_form_re().finditer(view):
             name = trim_name(m.group(1), _surname_len(m.group(1)))

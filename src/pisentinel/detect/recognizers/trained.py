@@ -59,6 +59,19 @@ def plausible_span(pi_type: str, text: str, start: int, end: int) -> bool:
     return True
 
 
+_FIRM_NAME_PATTERNS = frozenset({"label", "honorific", "address_form"})
+
+
+def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
+    """Start → end of the rule tier's names that end where the text stops being Han (姓名：姜磊洋
+    ISBN…): there the rule knows the name's length better than the model, which often reads a
+    three-character name as two."""
+    view = ctx.view
+    return {c.start: c.end for c in ctx.found
+            if c.type == "PERSON_NAME" and c.pattern in _FIRM_NAME_PATTERNS
+            and (c.end == len(view) or not "\u4e00" <= view[c.end] <= "\u9fff")}
+
+
 def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
     index_map = ctx.norm.index_map
     if index_map is None:
@@ -91,12 +104,13 @@ def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list
         found = model.find_near_many([ctxs[i].norm.original for i in picked], spans)
     for i, findings in zip(picked, found, strict=True):
         ctx = ctxs[i]
+        firm = _firm_name_ends(ctx)
         for f in findings:
             if f.type not in PI_TYPES or not plausible_span(f.type, ctx.norm.original,
                                                             f.start, f.end):
                 continue
             start, end = _to_view(ctx, f.start, f.end)
-            if end <= start:
+            if end <= start or (f.type == "PERSON_NAME" and firm.get(start, end) != end):
                 continue
             out[i].append(Candidate(f.type, start, end, _calibrated(f.type, float(f.score)),
                                     "ner", f.text, ("model",), note=f.explanation.pattern,
