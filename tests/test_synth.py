@@ -217,3 +217,11 @@ def test_holdout_mix_uses_other_wording() -> None:
     assert sum(lab in text for lab in alt_only) > len(alt_only) / 2
     assert not any(f in text for f in g._FILLER if len(f) > 6)
     assert sum(len(s.spans) for s in holdout) > 1500
+
+
+def test_addresses_hold_no_gbt2260_grouping_rows() -> None:
+    """市辖区 and 省直辖县级行政单位 group counties in the code table; nobody writes them."""
+    rng = random.Random(5)
+    made = [g.address(rng) for _ in range(5000)]
+    assert not [a for a in made if "直辖" in a or "市辖区" in a]
+    assert any(a.startswith("海南省") for a in made)  # its counties hang off such a row

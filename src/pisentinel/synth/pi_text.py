@@ -315,6 +315,11 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(surnames) + given
 
 
+def _placeholder_division(name: str) -> bool:
+    """GB/T 2260's grouping rows (市辖区, 省直辖县级行政单位 …) are no part of a written address."""
+    return name in ("市辖区", "县") or "直辖" in name
+
+
 def address(rng: random.Random) -> str:
     regs = regions()
     current, _ = _county_codes()
@@ -322,9 +327,10 @@ def address(rng: random.Random) -> str:
     prov = regs.get(code[:2] + "0000")
     city = regs.get(code[:4] + "00")
     parts = [prov.name if prov else ""]
-    if city and city.name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+    if city and not _placeholder_division(city.name):
         parts.append(city.name)
-    parts.append(regs[code].name)
+    if not _placeholder_division(regs[code].name):
+        parts.append(regs[code].name)
     street = rng.choice(_STREET_WORDS) + rng.choice(("路", "街", "大道"))
     parts.append(f"{street}{rng.randrange(1, 999)}号")
     if rng.random() < 0.7:
