@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from pisentinel.cli import app
 from pisentinel.detect.validators import id_check_char
+from pisentinel.protect import load_project_key, surrogate_value
 
 runner = CliRunner()
 ID = "11010119900307777" + id_check_char("11010119900307777")
@@ -143,6 +144,48 @@ def test_redact_text_file_mask(data: Path, tmp_path: Path) -> None:
     lines = out.read_text("utf-8").splitlines()
     assert lines[0] == "第一行没有信息"
     assert "138****5678" in lines[1] and ID[:6] + "********" + ID[-4:] in lines[2]
+
+
+def test_redact_surrogates_come_from_the_workspace_key(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`redact --method surrogate -w` draws surrogates from that workspace's key, as tokens are:
+    two workspaces (two keys) give one phone number two surrogates, one workspace the same one
+    on every run. HOME is a temporary folder, so a default key, if one were used, is no one's."""
+    for var in ("PISENTINEL_KEY", "PISENTINEL_KEY_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    src = tmp_path / "名单.txt"
+    src.write_text("手机13912345678\n", encoding="utf-8")
+
+    def redacted(workspace: str, name: str) -> str:
+        out = tmp_path / name
+        code, output = invoke("redact", str(src), "-o", str(out), "--method", "surrogate",
+                              "-w", str(tmp_path / workspace))
+        assert code == 0, output
+        return out.read_text("utf-8")
+
+    first, again, other = redacted("ws_a", "a1.txt"), redacted("ws_a", "a2.txt"), redacted(
+        "ws_b", "b.txt")
+    assert first == again and first != other
+    key = load_project_key(tmp_path / "ws_a", create=False)
+    assert first == f"手机{surrogate_value('PHONE_NUMBER', '13912345678', key)}\n"
+
+
+def test_redact_labels_follow_lang(tmp_path: Path) -> None:
+    """Labels (`label`, and `generalize` where it falls back to one) are in the language of
+    `--lang`: an English user's copy says [Phone number], not [电话号码]."""
+    src = tmp_path / "帖子.txt"
+    src.write_text("他信仰佛教，手机13912345678\n", encoding="utf-8")
+    expected = {("zh", "label"): "他[宗教信仰]，手机[电话号码]",
+                ("zh", "generalize"): "他[宗教信仰]，手机139",
+                ("en", "label"): "他[Religious belief]，手机[Phone number]",
+                ("en", "generalize"): "他[Religious belief]，手机139"}
+    for lang, method in expected:
+        out = tmp_path / f"{lang}_{method}.txt"
+        code, output = invoke("--lang", lang, "redact", str(src), "-o", str(out),
+                              "--method", method)
+        assert code == 0, output
+        assert out.read_text("utf-8") == expected[lang, method] + "\n", (lang, method)
 
 
 def test_auto_workers_pool_only_large_inputs() -> None:

@@ -72,6 +72,26 @@ def test_redact_returns_the_texts_de_identified(api: Any) -> None:
     assert tokens["texts"][0] == tokens["texts"][1] and ID not in json.dumps(tokens)
 
 
+def test_redact_labels_follow_the_lang_parameter(api: Any) -> None:
+    """/redact takes its language as the other endpoints do (`?lang=`, zh by default): labels,
+    and generalised forms that fall back to one, in English under lang=en."""
+    texts = ["他信仰佛教，手机13912345678"]
+    answers = {(lang, method): post(api, "/api/v1/redact" + query, {
+        "texts": texts, "method": method, "ner": "off"}).json()["texts"][0]
+        for lang, query in (("zh", ""), ("en", "?lang=en"))
+        for method in ("label", "generalize")}
+    assert answers == {("zh", "label"): "他[宗教信仰]，手机[电话号码]",
+                       ("zh", "generalize"): "他[宗教信仰]，手机139",
+                       ("en", "label"): "他[Religious belief]，手机[Phone number]",
+                       ("en", "generalize"): "他[Religious belief]，手机139"}
+    assert post(api, "/api/v1/redact?lang=fr", {"texts": texts}).status_code == 422
+    client, _ = api
+    params = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/redact"]["post"][
+        "parameters"]
+    assert [(p["name"], p["in"], p["schema"]["enum"]) for p in params] == [
+        ("lang", "query", ["zh", "en"])]
+
+
 @pytest.mark.parametrize(("body", "status", "code"), [
     ({"texts": ["x"], "types": ["NOT_A_TYPE"]}, 400, "unknown_types"),
     ({"texts": ["\ud800"]}, 400, "invalid_text"),

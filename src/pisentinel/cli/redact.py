@@ -15,10 +15,10 @@ from pisentinel.cli.common import (
     split_list,
     user_errors,
 )
-from pisentinel.cli.i18n import t
+from pisentinel.cli.i18n import lang, t
 from pisentinel.detect.scanner import DEFAULT_MIN_SCORE, Scanner
 from pisentinel.engine.fileredact import BY_HEADER, TEXT_SUFFIXES, redact_file
-from pisentinel.protect import METHODS, load_project_key
+from pisentinel.protect import KEYED_METHODS, METHODS, load_project_key
 
 OUTPUTS = (*TEXT_SUFFIXES, ".jsonl", ".csv", ".parquet", ".xlsx")
 
@@ -29,8 +29,9 @@ def register(app: typer.Typer) -> None:
         help="输出脱敏后的副本：mask 掩码（138****5678）、token 假名化令牌"
         "（可关联不可还原）、encrypt 加密（授权可还原）、generalize 泛化"
         "（身份证→省份/出生年/性别）、label 类型标签、remove 删除。\n\n"
-        "Write a redacted copy. token and encrypt use the project key "
-        "(<workspace>/.pisentinel/key, or PISENTINEL_KEY / PISENTINEL_KEY_FILE).\n\n"
+        "Write a redacted copy. token, encrypt and surrogate use the project key "
+        "(<workspace>/.pisentinel/key, or PISENTINEL_KEY / PISENTINEL_KEY_FILE); labels "
+        "follow --lang.\n\n"
         "例 / e.g.:  pisentinel redact 客户信息.csv -o 客户信息_脱敏.csv --method token",
     )
     def redact(
@@ -48,12 +49,16 @@ def register(app: typer.Typer) -> None:
             raise fail(t("bad_method", method=method, choices=", ".join(METHODS)))
         if output.suffix.lower() not in OUTPUTS:
             raise fail(t("bad_output", suffix=output.suffix or "''"))
-        key = load_project_key(workspace) if method in ("token", "encrypt") else None
+        # Every keyed method takes the workspace's key: left to the default, surrogates would
+        # come from whichever key the process finds (~/.pisentinel/key), not the one the
+        # workspace's tokens are made with, and differ from user to user.
+        key = load_project_key(workspace) if method in KEYED_METHODS else None
         if method == "encrypt":
             audit.record("redact --method encrypt", input=str(source), output=str(output))
         with user_errors():
             scanner = Scanner(min_score=min_score, rules=load_rules_option(rules_file))
-            counts = redact_file(source, output, scanner, method, split_list(columns), key)
+            counts = redact_file(source, output, scanner, method, split_list(columns), key,
+                                 lang())
         by_header = counts.pop(BY_HEADER, 0)
         console.print(t("redacted", n=sum(counts.values()), path=output))
         if by_header:

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -128,9 +128,16 @@ NO_RULES = DetectionRules()
 
 class CustomPatternRecognizer(Recognizer):
     """A user's pattern: every match (validated, if a validator is named) is a candidate, its
-    score raised when one of the rule's cue words stands just before it."""
+    score raised when one of the rule's cue words stands just before it.
+
+    A match of a user's own type has as its value the match in the normalised view without
+    separators (``GH-123456``, ``GH一二三四五六`` → ``GH123456``), as a built-in number's value
+    is its digits: tokens are computed over the value, and nothing downstream knows the
+    format well enough to fold its written forms. A built-in type's value stays the match,
+    since protect folds that type's forms by its own rule."""
 
     families = F.CUSTOM
+    own_type: ClassVar[bool] = False
 
     def __init__(self, rule: PatternRule) -> None:
         self.rule = rule
@@ -144,7 +151,8 @@ class CustomPatternRecognizer(Recognizer):
             before = view[window_start(view, m.start(), CONTEXT_WINDOW) : m.start()]
             cue = next((w for w in rule.context if w in before), None)
             score = min(1.0, rule.score + (CONTEXT_BOOST if cue else 0.0))
-            yield Candidate(rule.type, m.start(), m.end(), score, rule.name, m.group(),
+            value = _SEPARATORS.sub("", m.group()) if self.own_type else m.group()
+            yield Candidate(rule.type, m.start(), m.end(), score, rule.name, value,
                             (rule.validator,) if rule.validator else (),
                             cues=(cue,) if cue else ())
 
@@ -154,7 +162,8 @@ def _recognizer_for(rule: PatternRule, own_type: bool) -> CustomPatternRecognize
     pattern for a built-in type is scored like that type's own (its cue words count)."""
     cls = type(f"Custom{rule.type.title().replace('_', '')}Recognizer",
                (CustomPatternRecognizer,),
-               {"name": "rules", "types": (rule.type,), "scores_itself": own_type})
+               {"name": "rules", "types": (rule.type,), "scores_itself": own_type,
+                "own_type": own_type})
     return cls(rule)
 
 

@@ -51,9 +51,11 @@ def _unvalidated_cells(col: pa.Array, header: str, taken: set[int]) -> list[tupl
 
 
 def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str] | None,
-                 method: str, key: bytes | None, counts: Counter[str]) -> pa.RecordBatch:
+                 method: str, key: bytes | None, counts: Counter[str],
+                 lang: str = "zh") -> pa.RecordBatch:
     """`counts` gains one per redacted span by type, and under BY_HEADER the cells redacted on
-    their column header alone (also counted by type)."""
+    their column header alone (also counted by type). `lang` is the language of labels and
+    generalised forms."""
     names = list(columns) if columns else batch.schema.names
     arrays = []
     for name in batch.schema.names:
@@ -74,21 +76,25 @@ def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str]
             continue
         values = col.to_pylist()
         for row, found in by_row.items():  # the user's types by their rule, as scan shows them
-            values[row] = redact_text(values[row], found, method, key,
+            values[row] = redact_text(values[row], found, method, key, lang,
                                       own_types=scanner.own_types)
         arrays.append(pa.array(values, pa.string()))
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
 def redact_file(source: Path, output: Path, scanner: Scanner, method: str,
-                columns: Sequence[str] | None = None, key: bytes | None = None) -> Counter[str]:
+                columns: Sequence[str] | None = None, key: bytes | None = None,
+                lang: str = "zh") -> Counter[str]:
+    """Redact `source` into `output`; the counts by type (see `redact_batch`). `lang` (zh, en)
+    is the language the labels of ``label`` and ``generalize`` are written in: the caller's
+    user's, as the redacted copy is what that user hands on."""
     counts: Counter[str] = Counter()
     if output.suffix.lower() in TEXT_SUFFIXES:
         tmp = output.with_name(f".{output.name}.partial")
         try:
             with tmp.open("w", encoding="utf-8") as f:
                 for tb in read_batches(source, columns=columns):
-                    red = redact_batch(scanner, tb.batch, None, method, key, counts)
+                    red = redact_batch(scanner, tb.batch, None, method, key, counts, lang)
                     for value in red.column(0).to_pylist():
                         f.write((value or "") + "\n")
                 f.flush()
@@ -99,5 +105,5 @@ def redact_file(source: Path, output: Path, scanner: Scanner, method: str,
         return counts
     with TableSink(output) as sink:
         for tb in read_batches(source, columns=None):
-            sink.write(redact_batch(scanner, tb.batch, columns, method, key, counts))
+            sink.write(redact_batch(scanner, tb.batch, columns, method, key, counts, lang))
     return counts

@@ -11,7 +11,7 @@ One module per concern; this module is the public surface:
 - `encrypt_value` / `decrypt_value` — AES-GCM for authorised re-identification.
 - `generalize_value`, `id_card_facts`, `age_band` — coarser forms.
 - `redact_text(text, findings, method)`, `redact_array(array, type, method)`,
-  `redact_table(table, {column: type}, method)` — redaction.
+  `redact_table(table, {column: type}, method)` — redaction; `KEYED_METHODS` need the key.
 - `reidentification_risk(table, quasi_identifiers, sensitive, k)` — k-anonymity, l-diversity.
 - `surrogate_value(type, value, key)` — a fake but valid-looking value, deterministic per key.
 """
@@ -25,6 +25,7 @@ from pisentinel.protect.mask import OwnType, label_for, mask_keep, mask_value
 from pisentinel.protect.normalize import canonical_type, normalize_value
 from pisentinel.protect.pseudonym import is_token, pseudonym_token, token_type
 from pisentinel.protect.redact import (
+    KEYED_METHODS,
     METHODS,
     redact_array,
     redact_table,
@@ -35,6 +36,7 @@ from pisentinel.protect.risk import RiskReport, reidentification_risk
 from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
 
 __all__ = [
+    "KEYED_METHODS",
     "METHODS",
     "SURROGATE_TYPES",
     "DecryptionError",

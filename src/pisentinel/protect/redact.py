@@ -11,7 +11,11 @@ rules passes them as `own_types`, so that ``mask`` (and ``surrogate``, which mas
 no fake to make for a format only the user knows) keeps the rule's `keep_prefix`/`keep_suffix`,
 as scan shows them, and ``label`` and ``generalize`` give the rule's name (``[工号]``). ``token``
 and ``encrypt`` need nothing of the rule: the type code is in the token and in the cipher's
-associated data, and the value is canonicalised generically (NFKC, whitespace collapsed).
+associated data. protect has no canonical form for a format only the user knows, so a token of a
+type the taxonomy lacks is computed over the finding's `value`, the scanner's reading of the
+match (``GH-123456`` and ``GH一二三四五六`` read as ``GH123456``), as scan's token column is: one
+identifier gets one token however it was written. Built-in types are canonicalised here
+(`normalize_value`) from the raw text.
 
 Findings may overlap (a phone number inside a longer bank-card hit, an address containing a
 name): the longer span wins and anything overlapping it is dropped, so no part of the longer
@@ -27,6 +31,7 @@ from typing import Literal, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pisentinel.knowledge import pi_types
 from pisentinel.protect.crypto import encrypt_value
 from pisentinel.protect.generalize import generalize_value
 from pisentinel.protect.keys import load_project_key
@@ -35,16 +40,22 @@ from pisentinel.protect.normalize import canonical_type
 from pisentinel.protect.pseudonym import pseudonym_token
 from pisentinel.protect.surrogate import SURROGATE_TYPES, surrogate_value
 
-__all__ = ["METHODS", "Method", "PISpan", "redact_array", "redact_table", "redact_text",
-           "select_spans"]
+__all__ = ["KEYED_METHODS", "METHODS", "Method", "PISpan", "redact_array", "redact_table",
+           "redact_text", "select_spans"]
 
 Method = Literal["mask", "token", "encrypt", "generalize", "label", "surrogate", "remove"]
 METHODS: tuple[str, ...] = ("mask", "token", "encrypt", "generalize", "label", "surrogate",
                             "remove")
+# The methods that use the project key (surrogates are drawn from an HMAC under a key derived
+# from it): a caller that holds a workspace must load its key for every one of these, or the
+# output silently depends on whichever default key the process finds.
+KEYED_METHODS: tuple[str, ...] = ("token", "encrypt", "surrogate")
 
 
 class PISpan(Protocol):
-    """What redaction needs of a finding (`pisentinel.detect.Finding` has it)."""
+    """What redaction needs of a finding (`pisentinel.detect.Finding` has it). A `value`
+    attribute (the scanner's normalised reading), when a span has one, is what a token of a
+    type outside the taxonomy is computed over."""
 
     @property
     def type(self) -> str: ...
@@ -63,7 +74,7 @@ def _replacer(method: str, key: bytes | None, lang: str, *, inline: bool,
     if method not in METHODS:
         raise ValueError(f"未知的脱敏方式 {method!r} / unknown redaction method {method!r}; "
                          f"use one of {', '.join(METHODS)}")
-    if method in ("token", "encrypt", "surrogate") and key is None:
+    if method in KEYED_METHODS and key is None:
         key = load_project_key()
     if method == "mask":
         return lambda t, v: mask_value(t, v, lang, own)
@@ -92,6 +103,16 @@ def _surrogate_or_mask(type_code: str, value: str, key: bytes | None, lang: str,
     return mask_value(type_code, value, lang, own)
 
 
+def _token_subject(span: PISpan, raw: str) -> str:
+    """What a token of `span` is computed over: `raw` for a taxonomy type, whose written forms
+    `normalize_value` folds; for any other type (a user's) the finding's `value`, since only the
+    scanner that matched it knows how its forms read (separators, Chinese numerals)."""
+    if span.type in pi_types():
+        return raw
+    value = getattr(span, "value", "")  # optional: PISpan need not carry it
+    return value if isinstance(value, str) and value else raw
+
+
 def select_spans(findings: Iterable[PISpan], length: int) -> list[PISpan]:
     """The findings to redact, in text order, with no two overlapping: longer spans first, then
     higher scores, then earlier ones. Raises ValueError for a span outside `[0, length]`."""
@@ -117,9 +138,12 @@ def redact_text(text: str, findings: Iterable[PISpan], method: Method | str = "m
                 own_types: Mapping[str, OwnType] | None = None) -> str:
     """`text` with every finding's span replaced by `method` (see the module docstring).
 
-    `key` is the project or federation key for ``token`` and ``encrypt`` (``None`` loads the
-    project key). Offsets are code points into `text`, end exclusive, as `Finding` has them.
-    `own_types` are the user's types of the rules the findings were made with.
+    `key` is the project or federation key for the `KEYED_METHODS` (``None`` loads the default
+    project key: a caller that knows the workspace passes its key). `lang` (``zh`` or ``en``) is
+    the language of labels and of generalised forms; callers pass their user's language, since
+    a label is what the reader of the redacted copy sees. Offsets are code points into `text`,
+    end exclusive, as `Finding` has them. `own_types` are the user's types of the rules the
+    findings were made with.
     """
     spans = select_spans(findings, len(text))
     replace = _replacer(method, key, lang, inline=True, own=own_types)
@@ -127,7 +151,8 @@ def redact_text(text: str, findings: Iterable[PISpan], method: Method | str = "m
     pos = 0
     for f in spans:
         parts.append(text[pos : f.start])
-        parts.append(replace(f.type, text[f.start : f.end]) or "")
+        raw = text[f.start : f.end]
+        parts.append(replace(f.type, _token_subject(f, raw) if method == "token" else raw) or "")
         pos = f.end
     parts.append(text[pos:])
     return "".join(parts)
@@ -161,7 +186,7 @@ def redact_table(table: pa.Table, columns: Mapping[str, str], method: Method | s
     missing = [c for c in columns if c not in table.schema.names]
     if missing:
         raise KeyError(f"表中没有这些列 / columns not in the table: {', '.join(missing)}")
-    if method in ("token", "encrypt", "surrogate") and key is None:
+    if method in KEYED_METHODS and key is None:
         key = load_project_key()
     for name, type_code in columns.items():
         i = table.schema.get_field_index(name)

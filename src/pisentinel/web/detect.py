@@ -4,7 +4,9 @@
 
 Answers carry offsets, types, scores, masked forms and explanations, never the raw values (the
 caller has the text). The texts are not stored or logged. Limits keep one request from holding
-a worker for long: at most 1,000 texts and 2,000,000 characters in all."""
+a worker for long: at most 1,000 texts and 2,000,000 characters in all. ``/redact`` writes labels
+and generalised forms in the language of its ``lang`` query parameter (``zh``, the default, or
+``en``), as the other endpoints take theirs."""
 
 from __future__ import annotations
 
@@ -12,14 +14,14 @@ import threading
 from collections import OrderedDict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from pisentinel.detect import DetectionRules, Finding, Scanner
 from pisentinel.knowledge import pi_types
-from pisentinel.protect import load_project_key, redact_text
+from pisentinel.protect import KEYED_METHODS, load_project_key, redact_text
 from pisentinel.web.accounts import Principal
-from pisentinel.web.api import ERRORS, analyst
+from pisentinel.web.api import ERRORS, Lang, analyst
 from pisentinel.web.errors import ApiError, bad_request
 from pisentinel.web.security import services
 from pisentinel.web.services import Services
@@ -147,11 +149,14 @@ def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)],
 
 @router.post("/redact", summary="De-identify texts (mask, pseudonym token, generalise ...)")
 def redact(body: RedactBody, who: Annotated[Principal, Depends(analyst)],
-           svc: Annotated[Services, Depends(services)]) -> RedactAnswer:
+           svc: Annotated[Services, Depends(services)],
+           lang: Annotated[Lang, Query(description="language of labels ([电话号码] / "
+                                                   "[Phone number]) and generalised forms, "
+                                                   "as `lang` of the other endpoints")] = "zh",
+           ) -> RedactAnswer:
     scanner, found = _scan(body, svc.rules)
-    key = load_project_key(svc.settings.workspace) if body.method in ("token", "surrogate") \
-        else None
+    key = load_project_key(svc.settings.workspace) if body.method in KEYED_METHODS else None
     own = scanner.own_types  # the served rules' types masked and named as /detect shows them
-    return RedactAnswer(texts=[redact_text(text, spans, body.method, key, own_types=own)
+    return RedactAnswer(texts=[redact_text(text, spans, body.method, key, lang, own_types=own)
                                for text, spans in zip(body.texts, found, strict=True)],
                         redacted=sum(map(len, found)))
