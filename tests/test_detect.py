@@ -309,3 +309,15 @@ def test_names_before_forms_of_address(text: str, names: list[str]) -> None:
 def test_name_boundaries(text: str, names: list[str]) -> None:
     found = Scanner().scan_text(text)
     assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("联系张三 手机13812345678", ["张三"]),
+    ("请联系李建国 电话13812345678", ["李建国"]),
+    ("两者有什么联系和区别？", []),  # 和 is a conjunction here
+    ("联系房东 13812345678", []),  # a label is no name
+    ("反正我是信了！", []),  # nor is a word ending in a particle
+])
+def test_names_after_contact_verbs(text: str, names: list[str]) -> None:
+    found = Scanner().scan_text(text)
+    assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names

@@ -422,3 +422,10 @@ def test_lac_states_of_a_segment_do_not_depend_on_its_neighbours() -> None:
     for s, n in zip(starts, lengths, strict=True):
         inside[s:s + n] = True
     assert not ctx[~inside].any()
+
+
+def test_model_spans_do_not_end_in_whitespace(rec: NerRecognizer) -> None:
+    """The tagger sometimes lets a tab or line break into a name (宋磊\\n); spans are cut back."""
+    texts = ["联系张三\t手机13812345678", "真实姓名：宋磊\n顶一下", "收件人 王芳\r\n地址"]
+    spans = [f.text for found in rec.find_many(texts) for f in found]
+    assert spans and all(s == s.strip() for s in spans)

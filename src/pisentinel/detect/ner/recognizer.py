@@ -201,10 +201,11 @@ class NerRecognizer:
             if ls >= le:
                 continue
             ti, offset, seg = batch[k]
-            span_text = seg[ls:le]
-            if not span_text.strip():
+            ls, le = _strip_span(seg, ls, le)
+            if ls >= le:
                 continue
-            score = round(float(conf[s:s + (le - ls)].mean()), 4)
+            span_text = seg[ls:le]
+            score = round(float(conf[seg_start + ls:seg_start + le].mean()), 4)
             if score < self._min_score.get(ENTITY_TYPES[t], 0.0):
                 continue
             results[ti].append(Finding(
@@ -212,3 +213,12 @@ class NerRecognizer:
                 explanation=Explanation(recognizer="ner", pattern=self.name, base_score=score),
                 text=span_text,
             ))
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without the spaces, tabs and line breaks the tagger let in at its ends (宋磊\n)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -62,6 +62,31 @@ def _starts_a_mention(view: str, start: int) -> bool:
 
 
 @cache
+def _contact_re() -> re.Pattern[str]:
+    verbs = "|".join(map(re.escape, _rules()["contact_verbs"]))
+    return re.compile(f"(?:{verbs})[：:\\s]?({_surname_pattern()}[{_HAN}]{{1,2}})")
+
+
+@cache
+def _labels() -> frozenset[str]:
+    return frozenset(_rules()["name_labels"])
+
+
+def _contact_name(view: str, m: re.Match[str]) -> str | None:
+    """The name after 联系 / 我是, when it ends where the Han text does or before a stop word
+    (联系张三 手机, 联系张三电话), is no label (联系房东) and starts with no function word
+    (联系和沟通)."""
+    raw = m.group(1)
+    name = trim_name(raw, _surname_len(raw), view[m.end(1):m.end(1) + 3])
+    end = m.start(1) + len(name)
+    if not plausible_name(name) or view[m.start(1)] in _rules()["function_word_surnames"]:
+        return None
+    if len(name) == len(raw) and end < len(view) and "\u4e00" <= view[end] <= "\u9fff":
+        return None
+    return name
+
+
+@cache
 def _before_pi_re() -> re.Pattern[str]:
     return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})[\\s,，:：;；、/|（(]{{0,2}}$")
 
@@ -92,8 +117,11 @@ def trim_name(name: str, surname_len: int, after: str | None = None) -> str:
 
 
 def plausible_name(name: str) -> bool:
-    """Two to four characters, not one character repeated (哈哈哈), not a common word."""
-    return 2 <= len(name) <= 4 and len(set(name)) > 1 and name[:2] not in _blocklist()
+    """Two to four characters, not one character repeated (哈哈哈), not a common word or a
+    name label (房东, 车主), not ending in a sentence particle (信了)."""
+    return (2 <= len(name) <= 4 and len(set(name)) > 1 and name[:2] not in _blocklist()
+            and name not in _labels() and name[:2] not in _labels()
+            and name[-1] not in _rules()["name_final_particles"])
 
 
 def _surname_len(name: str) -> int:
@@ -136,6 +164,11 @@ class LabelledNameRecognizer(Recognizer):
                 continue
             yield Candidate("PERSON_NAME", m.start(1), m.end(1), 0.6, "address_form", name,
                             ("surname",))
+        for m in _contact_re().finditer(view):
+            contact = _contact_name(view, m)
+            if contact is not None:
+                yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(contact), 0.6,
+                                "contact", contact, ("surname",))
 
 
 class NameBeforeIdentifierRecognizer(Recognizer):

@@ -59,7 +59,7 @@ def plausible_span(pi_type: str, text: str, start: int, end: int) -> bool:
     return True
 
 
-_FIRM_NAME_PATTERNS = frozenset({"label", "honorific", "address_form"})
+_FIRM_NAME_PATTERNS = frozenset({"label", "honorific", "address_form", "contact"})
 
 
 def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
