@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pisentinel.detect.rules import DetectionRules
 from pisentinel.engine.base import Engine, ScanRequest
 from pisentinel.models.manifest import Manifest
 
@@ -19,7 +20,9 @@ class RunContext:
 
     `token(type, value)` is the keyed pseudonym of an identifier (the same value gives the same
     token in every dataset under the same key); `mask(type, value)` its display form. Neither
-    lets a raw identifier into a lead."""
+    lets a raw identifier into a lead. `rules` holds the detection rules of the run's rules
+    parameters (manifest `kind: rules`), read once by the runner: the rules whose digest the run
+    record holds are the rules the steps use."""
 
     manifest: Manifest
     engine: Engine
@@ -30,6 +33,7 @@ class RunContext:
     token: Callable[[str, str], str]
     mask: Callable[[str, str], str]
     inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    rules: Mapping[str, DetectionRules] = field(default_factory=dict)
 
     def query(self, sql: str) -> pa.Table:
         return self.engine.query(self.render(sql))
@@ -46,6 +50,11 @@ class RunContext:
     def has_column(self, table: str, column: str) -> bool:
         cols = self.inputs.get(table, {}).get("columns") or ()
         return column in cols
+
+    def detection_rules(self, param: str = "rules") -> DetectionRules | None:
+        """The user's rules given in `param`, or None when it was left empty (built-in types
+        only)."""
+        return self.rules.get(param)
 
     def scan(self, table: str, columns: list[str], output: str, id_column: str = "_row",
              types: list[str] | None = None, min_score: float = 0.5) -> int:

@@ -41,15 +41,24 @@ class InputSpec:
         return {c.name: list(c.synonyms) for c in self.columns}
 
 
+PARAM_KINDS = ("value", "rules")
+"""`value`: typed like its default. `rules`: the path of a detection-rules YAML file
+(`pisentinel.detect.rules`), empty for none; the runner reads and checks it before a run starts
+and ties the run's identity to the file's digest, as it does for input files."""
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     name: str
     default: Any
     description_zh: str
     description_en: str = ""
+    kind: str = "value"
 
     def coerce(self, raw: str | Any) -> Any:
-        """A command-line value, typed like the default."""
+        """A command-line value, typed like the default (a rules file: its path as given)."""
+        if self.kind == "rules":
+            return "" if raw is None else str(raw).strip()
         if not isinstance(raw, str) or isinstance(self.default, str):
             return raw
         if isinstance(self.default, bool):
@@ -101,6 +110,13 @@ def _columns(raw: dict[str, Any]) -> tuple[ColumnSpec, ...]:
     return tuple(out)
 
 
+def _param(model: str, name: str, spec: dict[str, Any]) -> ParamSpec:
+    kind = spec.get("kind", "value")
+    if kind not in PARAM_KINDS:  # a packaging mistake, caught when the models are listed
+        raise ValueError(f"model {model}: parameter {name} has unknown kind {kind!r}")
+    return ParamSpec(name, spec["default"], spec.get("zh", ""), spec.get("en", ""), kind)
+
+
 def load_manifest(package: str) -> Manifest:
     text = resources.files(package).joinpath("manifest.yaml").read_text("utf-8")
     doc = yaml.safe_load(text)
@@ -109,7 +125,7 @@ def load_manifest(package: str) -> Manifest:
                   _columns(spec.get("columns", {})), spec.get("kind", "table"))
         for name, spec in doc["inputs"].items()
     )
-    params = tuple(ParamSpec(name, spec["default"], spec.get("zh", ""), spec.get("en", ""))
+    params = tuple(_param(doc["name"], name, spec)
                    for name, spec in (doc.get("params") or {}).items())
     steps = tuple(StepSpec(s.get("name") or (s.get("sql") or s["python"]).removesuffix(".sql"),
                            s.get("sql"), s.get("python")) for s in doc.get("steps", []))

@@ -2,9 +2,10 @@
 
 Every run is recorded (inputs with content hashes, parameters, versions, timings, counts: the
 chain of custody a case file needs). The run id is derived from the model, its version, the
-parameters, the mapping and the input hashes, so running the same thing again is the same run:
-finished steps are skipped (their tables are kept in the run's engine database), an interrupted
-run resumes where it stopped, and leads are upserted by fingerprint, never duplicated."""
+parameters (a rules file by its digest), the mapping and the input hashes, so running the same
+thing again is the same run: finished steps are skipped (their tables are kept in the run's
+engine database), an interrupted run resumes where it stopped, and leads are upserted by
+fingerprint, never duplicated."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
 from pisentinel.engine.base import Engine, InputTable
 from pisentinel.engine.sources import SourceError, discover_sources, read_sample
 from pisentinel.leads import Lead, LeadStore
@@ -101,6 +103,35 @@ def resolve_params(model: Model, given: Mapping[str, Any] | None) -> dict[str, A
             raise RunError(f"参数 {name} 的值 {raw!r} 无效", f"invalid value {raw!r} for {name}") \
                 from None
     return out
+
+
+def load_param_rules(model: Model, params: Mapping[str, Any]) -> dict[str, DetectionRules]:
+    """The rules files of the resolved parameters (manifest `kind: rules`), read and checked
+    now, before any work: a missing or bad file is a usage error naming the parameter and the
+    file. An empty value means the built-in types only."""
+    out: dict[str, DetectionRules] = {}
+    for spec in model.manifest.params:
+        path = params.get(spec.name) if spec.kind == "rules" else None
+        if not path:
+            continue
+        try:
+            out[spec.name] = load_rules(path)
+        except RulesError as e:
+            raise RunError(f"模型 {model.name} 的参数 {spec.name}：{e.message_zh}",
+                           f"parameter {spec.name} of {model.name}: {e.message_en}") from None
+    return out
+
+
+def _rules_digests(rules: Mapping[str, DetectionRules]) -> dict[str, str]:
+    """`<param>_digest` → the file's SHA-256, as input files' content hashes are written."""
+    return {f"{name}_digest": f"sha256:{r.digest}" for name, r in sorted(rules.items())}
+
+
+def _identity_params(params: Mapping[str, Any], rules: Mapping[str, DetectionRules]
+                     ) -> dict[str, Any]:
+    """The parameters as the run id sees them: a rules file by its content, like an input, so
+    an edited file is a new run and a renamed one is not."""
+    return {**params, **{name: f"sha256:{r.digest}" for name, r in rules.items()}}
 
 
 def is_database_url(value: str | Path) -> bool:
@@ -201,6 +232,7 @@ def run_model(
     paths = {name: _input_paths(model, name, ps) for name, ps in inputs.items()}
     _check_inputs(model, paths)
     run_params = resolve_params(model, params)
+    rules = load_param_rules(model, run_params)
     workspace.mkdir(parents=True, exist_ok=True)
     key = token_key or load_project_key(workspace)
 
@@ -215,7 +247,8 @@ def run_model(
                        "columns": sorted(set(mapping) | (set(headers) - set(mapping.values())))}
         input_record[name] = record
 
-    fingerprint = json.dumps([model.name, model.manifest.version, run_params, engine,
+    fingerprint = json.dumps([model.name, model.manifest.version,
+                              _identity_params(run_params, rules), engine,
                               {n: [r["hashes"], r.get("mapping")] for n, r in
                                sorted(input_record.items())}], sort_keys=True, default=str)
     run_id = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
@@ -229,7 +262,8 @@ def run_model(
     try:
         store.get_run(run_id)
     except KeyError:
-        store.start_run(model.name, params=run_params, run_id=run_id, versions=versions(model),
+        store.start_run(model.name, params=run_params | _rules_digests(rules), run_id=run_id,
+                        versions=versions(model),
                         inputs=_custody(input_record))
 
     eng: Engine = open_engine(engine, run_dir, master)
@@ -244,7 +278,7 @@ def run_model(
             return tok
 
         ctx = RunContext(model.manifest, eng, run_params, run_id, run_dir, key, token,
-                         mask_value, input_record)
+                         mask_value, input_record, rules)
         counts: dict[str, int] = {}
         for name, record in input_record.items():
             spec = model.manifest.input(name)

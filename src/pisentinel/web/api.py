@@ -141,7 +141,7 @@ def model_public(name: str) -> dict[str, Any]:
                                      "required": c.required} for c in i.columns]}
                        for i in m.inputs],
             "params": [{"name": p.name, "default": p.default, "zh": p.description_zh,
-                        "en": p.description_en} for p in m.params],
+                        "en": p.description_en, "kind": p.kind} for p in m.params],
             "provisions": list(m.provisions)}
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pisentinel.engine.sources import SourceError
 from pisentinel.leads import LeadStore
 from pisentinel.leads import schema as t
-from pisentinel.models import UnknownModel, get_model
+from pisentinel.models import Model, UnknownModel, get_model
 from pisentinel.web.errors import ApiError
 from pisentinel.web.reveal import RevealStore, index_run
 from pisentinel.web.sources import SourceRegistry
@@ -91,7 +91,7 @@ class JobRunner:
             model = get_model(model_name)
         except UnknownModel:
             raise ApiError(404, "unknown_model", "未知模型", "unknown model") from None
-        from pisentinel.models.runner import RunError, resolve_params
+        from pisentinel.models.runner import RunError, load_param_rules, resolve_params
 
         declared = {i.name: i for i in model.manifest.inputs}
         for name in inputs:
@@ -106,7 +106,8 @@ class JobRunner:
             for sid in ids:
                 self.sources.get(sid)
         try:
-            resolved = resolve_params(model, {k: v for k, v in params.items()})
+            resolved = resolve_params(model, self._rules_files(model, params))
+            load_param_rules(model, resolved)  # a missing or bad rules file: 400 now, not later
         except RunError as e:
             raise ApiError(400, "invalid_params", e.message_zh, e.message_en) from None
         with self.store.engine.begin() as conn:
@@ -119,6 +120,17 @@ class JobRunner:
         self.store.audit(by, "run.start", "run_job", str(jid), detail={"model": model.name})
         self.pool.submit(self._run, jid)
         return self.get(jid)
+
+    def _rules_files(self, model: Model, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Rules-file parameters (manifest `kind: rules`) by their resolved path, which must lie
+        inside the folders sources may be read from: the console must not read any file of the
+        server. A path that does not exist is left for the runner to name in its error."""
+        out = dict(params)
+        for spec in model.manifest.params:
+            raw = str(out.get(spec.name) or "").strip() if spec.kind == "rules" else ""
+            if raw and Path(raw).expanduser().exists():
+                out[spec.name] = str(self.sources.allowed_path(raw))
+        return out
 
     def get(self, job_id: int) -> Job:
         with self.store.engine.connect() as conn:

@@ -27,31 +27,40 @@ def _content_hash(ctx: RunContext, source: str) -> str:
 
 
 def _excerpt(c: dict[str, Any]) -> str:
-    kind = pi_types()[c["type"]].name_zh
+    kind = c["type_zh"] + ("（自定义类型）" if c["custom"] else "")
     return (f"列“{c['col']}”：{kind} {c['findings']:,} 处，{c['rows']:,} 行，"
             f"不同值 {c['distinct']:,} 个（例：{c['example_masked']}）")
 
 
+def _type_order(code: str) -> tuple[int, str]:
+    """Built-in types in the taxonomy's order, the user's own types after them by code."""
+    order = list(pi_types())
+    return (order.index(code), "") if code in order else (len(order), code)
+
+
 def _summary(src: dict[str, Any], cols: list[dict[str, Any]]) -> str:
-    types = pi_types()
-    kinds = sorted({c["type"] for c in cols}, key=lambda t: list(types).index(t))
-    sensitive = [types[t].name_zh for t in kinds if types[t].sensitive]
+    names = {c["type"]: c["type_zh"] for c in cols}
+    kinds = sorted(names, key=_type_order)
+    sensitive = sorted({c["type"] for c in cols if c["sensitive"]}, key=_type_order)
+    custom = sorted({c["type"] for c in cols if c["custom"]}, key=_type_order)
     parts = [f"共 {src['rows']:,} 条记录，其中 {src['rows_with_pi']:,} 条含个人信息，"
              f"涉及 {len({c['col'] for c in cols})} 列、{len(kinds)} 类："
-             + "、".join(types[t].name_zh for t in kinds) + "。"]
+             + "、".join(names[t] for t in kinds) + "。"]
     if sensitive:
-        parts.append("含敏感个人信息：" + "、".join(sensitive) + "。")
+        parts.append("含敏感个人信息：" + "、".join(names[t] for t in sensitive) + "。")
     if src["minors"]:
         parts.append(f"含不满十四周岁未成年人信息 {src['minors']} 人（据身份证号出生日期推得）。")
     parts.append(f"按 2017 年两高解释计：行踪轨迹/财产等 {src['t1']:,} 条，"
                  f"健康生理等 {src['t2']:,} 条，其他 {src['t3']:,} 条。")
+    if custom:
+        parts.append("自定义类型" + "、".join(f"“{names[t]}”" for t in custom)
+                     + "来自规则文件，不属于 2017 年两高解释的分级：只含自定义类型的记录不计入以上各档。")
     if src["risk_zh"]:
         parts.append("再识别风险：" + src["risk_zh"] + "。")
     return "".join(parts)
 
 
 def build_leads(ctx: RunContext) -> list[Lead]:
-    types = pi_types()
     sources = ctx.rows("SELECT * FROM inventory_sources ORDER BY source")
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in ctx.rows("SELECT * FROM inventory_columns WHERE type <> 'USCC' "
@@ -64,7 +73,7 @@ def build_leads(ctx: RunContext) -> list[Lead]:
             continue
         name = dataset_name(src["source"])
         digest = _content_hash(ctx, src["source"])
-        sensitive = any(types[c["type"]].sensitive for c in cols)
+        sensitive = any(c["sensitive"] for c in cols)
         provisions = ["SPC-SPP-2017-5"]
         if sensitive:
             provisions[:0] = list(SENSITIVE_PROVISIONS)
@@ -73,8 +82,9 @@ def build_leads(ctx: RunContext) -> list[Lead]:
         evidence = tuple(
             Evidence(source=name, column=c["col"], content_hash=digest,
                      excerpt=_excerpt(c),
-                     detail={k: c[k] for k in ("type", "findings", "rows", "distinct",
-                                               "sensitive")})
+                     detail={k: c[k] for k in ("type", "type_zh", "findings", "rows",
+                                               "distinct", "sensitive")}
+                     | {"tier": c["tier"] or "—"})
             for c in cols)
         leads.append(Lead(
             model="pi_inventory", kind="dataset_pi",

@@ -1,11 +1,16 @@
 """The inventory step: stream every source once, count findings per column and type, keep
 distinct tokens (never values) to count people, and measure re-identification risk on the
-generalised quasi-identifiers of a bounded sample."""
+generalised quasi-identifiers of a bounded sample.
+
+With a rules file (parameter `rules`) the company's own types (工号, 会员号) are found and counted
+like built-in ones; their names and sensitivity come from the rules, and they have no tier of the
+2017 interpretation (`tier` is null), so they count towards records with PI but not towards
+T1/T2/T3."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,7 @@ import pyarrow as pa
 
 from pisentinel.detect.columns import classify_column
 from pisentinel.detect.headers import header_type
+from pisentinel.detect.rules import NO_RULES, DetectionRules
 from pisentinel.detect.scanner import Scanner
 from pisentinel.engine.dbsource import list_tables, read_table_batches
 from pisentinel.engine.sources import TextBatch, read_batches
@@ -104,7 +110,7 @@ def scan_source(ctx: RunContext, scanner: Scanner, source: str,
             stats.qi_rows += _quasi_identifiers(batch, stats.profiles,
                                                 p["risk_rows"] - len(stats.qi_rows))
         stats.rows += batch.num_rows
-        found = scanner.scan_batch(batch, token=ctx.token, mask=ctx.mask)
+        found = scanner.scan_batch(batch, token=ctx.token, mask=_masker(ctx, scanner))
         row_types: dict[int, set[str]] = defaultdict(set)
         seen: set[tuple[int, str, str]] = set()
         for r in found.to_pylist():
@@ -123,8 +129,18 @@ def scan_source(ctx: RunContext, scanner: Scanner, source: str,
     return stats
 
 
-def _tables(stats: list[SourceStats], k: int) -> tuple[pa.Table, pa.Table]:
-    types = pi_types()
+def _type_facts(code: str, rules: DetectionRules) -> dict[str, Any]:
+    """What the inventory says of a type: its names (the rules' own for a custom type), whether
+    it is sensitive, its 2017-interpretation tier (None: MINOR, USCC and every custom type) and
+    whether it comes from the user's rules."""
+    info = pi_types().get(code)
+    return {"type_zh": rules.type_name(code, "zh"), "type_en": rules.type_name(code, "en"),
+            "sensitive": rules.sensitivity().get(code, False),
+            "tier": info.tier if info is not None else None, "custom": code in rules.types}
+
+
+def _tables(stats: list[SourceStats], k: int, rules: DetectionRules = NO_RULES
+            ) -> tuple[pa.Table, pa.Table]:
     col_rows: list[dict[str, Any]] = []
     src_rows: list[dict[str, Any]] = []
     for s in stats:
@@ -135,8 +151,8 @@ def _tables(stats: list[SourceStats], k: int) -> tuple[pa.Table, pa.Table]:
             for t in sorted(c.findings):
                 people = max(people, len(c.tokens[t]) if t in IDENTIFYING else 0)
                 col_rows.append({
-                    "source": s.source, "col": name, "type": t,
-                    "sensitive": types[t].sensitive, "findings": c.findings[t],
+                    "source": s.source, "col": name, "type": t, **_type_facts(t, rules),
+                    "findings": c.findings[t],
                     "rows": c.rows[t], "distinct": len(c.tokens[t]),
                     "example_masked": c.example.get(t, ""),
                     "column_type": prof.type if prof else None,
@@ -159,7 +175,9 @@ def _tables(stats: list[SourceStats], k: int) -> tuple[pa.Table, pa.Table]:
             "share_unique": risk.share_unique if risk else None,
             "risk_zh": risk.describe("zh") if risk else None})
     col_schema = pa.schema([("source", pa.string()), ("col", pa.string()),
-                            ("type", pa.string()), ("sensitive", pa.bool_()),
+                            ("type", pa.string()), ("type_zh", pa.string()),
+                            ("type_en", pa.string()), ("sensitive", pa.bool_()),
+                            ("tier", pa.string()), ("custom", pa.bool_()),
                             ("findings", pa.int64()), ("rows", pa.int64()),
                             ("distinct", pa.int64()), ("example_masked", pa.string()),
                             ("column_type", pa.string()), ("column_confidence", pa.float64()),
@@ -174,10 +192,18 @@ def _tables(stats: list[SourceStats], k: int) -> tuple[pa.Table, pa.Table]:
             pa.Table.from_pylist(src_rows, src_schema))
 
 
+def _masker(ctx: RunContext, scanner: Scanner) -> Callable[[str, str], str]:
+    """The run's mask, except for the user's own types, masked by their rules' keep counts (the
+    run's mask knows only the taxonomy and would star them whole)."""
+    own = scanner.own_types
+    return lambda t, v: scanner.mask(t, v) if t in own else ctx.mask(t, v)
+
+
 def inventory(ctx: RunContext) -> None:
-    scanner = Scanner(min_score=ctx.params["min_score"])
+    rules = ctx.detection_rules("rules")
+    scanner = Scanner(min_score=ctx.params["min_score"], rules=rules)
     stats = [scan_source(ctx, scanner, source, batches)
              for source, batches in iter_sources(ctx.inputs["sources"]["paths"])]
-    columns, sources = _tables(stats, ctx.params["k"])
+    columns, sources = _tables(stats, ctx.params["k"], rules or NO_RULES)
     ctx.engine.register("inventory_columns", columns)
     ctx.engine.register("inventory_sources", sources)
