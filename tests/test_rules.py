@@ -226,3 +226,11 @@ def test_cli_profile_reports_custom_types(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     found = {p["column"]: p["type"] for p in json.loads(out.read_text("utf-8"))}
     assert found == {"编号": "EMPLOYEE_ID", "手机": "PHONE_NUMBER"}
+
+
+def test_a_column_header_is_context_for_a_rule(rules: DetectionRules) -> None:
+    """A 工号 column of bare GH numbers: the header carries the cue the cells lack."""
+    batch = pa.record_batch({"工号": ["GH123456", "GH654321"], "备注": ["GH111111", "无"]})
+    found = Scanner(rules=rules, ner="off").scan_batch(batch).to_pydict()
+    hits = sorted(zip(found["column"], found["row"], found["type"], strict=True))
+    assert hits == [("工号", 0, "EMPLOYEE_ID"), ("工号", 1, "EMPLOYEE_ID")]

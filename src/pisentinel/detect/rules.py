@@ -128,7 +128,7 @@ NO_RULES = DetectionRules()
 
 class CustomPatternRecognizer(Recognizer):
     """A user's pattern: every match (validated, if a validator is named) is a candidate, its
-    score raised when one of the rule's cue words stands just before it.
+    score raised when one of the rule's cue words stands just before it or names its column.
 
     A match of a user's own type has as its value the match in the normalised view without
     separators (``GH-123456``, ``GH一二三四五六`` → ``GH123456``), as a built-in number's value
@@ -149,7 +149,7 @@ class CustomPatternRecognizer(Recognizer):
             if m.end() == m.start() or (check is not None and not check(m.group())):
                 continue
             before = view[window_start(view, m.start(), CONTEXT_WINDOW) : m.start()]
-            cue = next((w for w in rule.context if w in before), None)
+            cue = next((w for w in rule.context if w in before or w in ctx.header), None)
             score = min(1.0, rule.score + (CONTEXT_BOOST if cue else 0.0))
             value = _SEPARATORS.sub("", m.group()) if self.own_type else m.group()
             yield Candidate(rule.type, m.start(), m.end(), score, rule.name, value,

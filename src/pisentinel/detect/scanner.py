@@ -144,8 +144,8 @@ class Scanner:
                         out.append(cand)
         return out
 
-    def _rules(self, text: str, families: int) -> ScanContext:
-        ctx = ScanContext(normalize(text), families)
+    def _rules(self, text: str, families: int, header: str = "") -> ScanContext:
+        ctx = ScanContext(normalize(text), families, header=header)
         ctx.found = _resolve_overlaps(self._run(self._primary, ctx))
         if self._composite:
             extra = self._run(self._composite, ctx)
@@ -167,9 +167,10 @@ class Scanner:
             if kept:
                 ctx.found = _resolve_overlaps(ctx.found + kept)
 
-    def _scan_many(self, texts: Sequence[str], families: Sequence[int]) -> list[list[Finding]]:
+    def _scan_many(self, texts: Sequence[str], families: Sequence[int], header: str = ""
+                   ) -> list[list[Finding]]:
         with _collector_paused():
-            ctxs = [self._rules(t, f) for t, f in zip(texts, families, strict=True)]
+            ctxs = [self._rules(t, f, header) for t, f in zip(texts, families, strict=True)]
             self._with_model(ctxs)
             return [self._to_findings(ctx) for ctx in ctxs]
 
@@ -234,14 +235,16 @@ class Scanner:
 
     def scan_array(self, arr: pa.Array, header: str | None = None) -> list[tuple[int, Finding]]:
         """(row, finding) for every finding in a string array. A `header` naming a name or
-        address column (姓名, 住址 …) lets a bare cell count as that type."""
+        address column (姓名, 住址 …) lets a bare cell count as that type, and a user's rule
+        reads its cue words in the header too (a 工号 column of bare numbers)."""
         fams = self._families(arr)
         rows = np.flatnonzero(fams)
         out: list[tuple[int, Finding]] = []
         if len(rows):
             texts = arr.take(pa.array(rows)).to_pylist()
             keep = [k for k, t in enumerate(texts) if t]
-            found = self._scan_many([texts[k] for k in keep], [int(fams[rows[k]]) for k in keep])
+            found = self._scan_many([texts[k] for k in keep], [int(fams[rows[k]]) for k in keep],
+                                    header or "")
             for k, findings in zip(keep, found, strict=True):
                 out.extend((int(rows[k]), f) for f in findings)
         if header and header_says_not_pi(header):

@@ -32,11 +32,13 @@ class Candidate:
 @dataclass(slots=True)
 class ScanContext:
     """One text being scanned: its normalised view, lazily derived structures shared by the
-    recognizers, and the candidates found so far (composite recognizers read them)."""
+    recognizers, the candidates found so far (composite recognizers read them) and, for a table
+    cell, its column's name."""
 
     norm: NormalizedText
     families: int
     found: list[Candidate] = field(default_factory=list)
+    header: str = ""  # the column's name, when the text is a table cell
     _runs: list[DigitRun] | None = None
     _numbers: list[tuple[DigitRun, int, int, str]] | None = None
 
