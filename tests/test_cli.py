@@ -195,3 +195,27 @@ def test_auto_workers_pool_only_large_inputs() -> None:
     assert auto_workers(0) == 1 and auto_workers(AUTO_WORKERS_FROM_BYTES - 1) == 1
     cores = len(os.sched_getaffinity(0))
     assert auto_workers(AUTO_WORKERS_FROM_BYTES) == max(1, min(4, cores))
+
+
+@pytest.mark.parametrize("command", [
+    ["redact", "{src}", "-o", "{out}", "--method", "token", "-w", "{ws}"],
+    ["bundle", "card", "--region", "330100", "-w", "{ws}"],
+])
+def test_an_unsafe_project_key_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 command: list[str]) -> None:
+    """A key file others can read stops the command with exit code 2 and the fix to make, no
+    traceback and no output written."""
+    for var in ("PISENTINEL_KEY", "PISENTINEL_KEY_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    key = tmp_path / "ws" / ".pisentinel" / "key"
+    key.parent.mkdir(parents=True)
+    key.write_text("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=\n")
+    key.chmod(0o644)
+    src = tmp_path / "名单.txt"
+    src.write_text("手机13912345678\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    args = [a.format(src=src, out=out, ws=tmp_path / "ws") for a in command]
+    code, output = invoke(*args)
+    assert code == 2, output
+    assert "chmod 600" in output and "Traceback" not in output
+    assert not out.exists()

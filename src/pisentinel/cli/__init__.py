@@ -55,4 +55,13 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The `pisentinel` entry point. A user-facing error that a command lets escape (a project
+    key readable by others, a malformed bundle …) is one clear line and exit code 2, never a
+    traceback: commands catch their own, this is the net under them."""
+    from pisentinel.cli.common import EXIT_USAGE, fail
+    from pisentinel.errors import BilingualError
+
+    try:
+        app()
+    except BilingualError as e:
+        raise SystemExit(fail(e.message(i18n.lang())).exit_code or EXIT_USAGE) from None

@@ -14,6 +14,7 @@ from rich.console import Console
 from pisentinel.cli.i18n import lang, t
 from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
 from pisentinel.engine.sources import SourceError
+from pisentinel.errors import BilingualError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,7 +38,7 @@ def user_errors() -> Iterator[None]:
         yield
     except SourceError as e:
         raise fail(e.message(lang()), e.exit_code) from None
-    except RulesError as e:
+    except (RulesError, BilingualError) as e:  # a bad rules file, project key, bundle …
         raise fail(e.message(lang()), EXIT_USAGE) from None
     except KeyboardInterrupt:
         err_console.print("interrupted / 已中断")

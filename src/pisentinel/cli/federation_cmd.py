@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from pisentinel.cli.common import console, fail
+from pisentinel.cli.common import console, fail, user_errors
 from pisentinel.cli.report import STORE_URL, WORKSPACE, open_store
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ def _identity(workspace: Path, region: str) -> FederationIdentity:
     from pisentinel.federation import FederationIdentity
     from pisentinel.protect import load_project_key
 
-    return FederationIdentity.from_project_key(load_project_key(workspace), region)
+    with user_errors():  # a missing or unsafe key is one clear line, not a traceback
+        return FederationIdentity.from_project_key(load_project_key(workspace), region)
 
 
 def _card(path: Path) -> PeerCard:
@@ -131,7 +132,8 @@ def register(app: typer.Typer) -> None:
         from pisentinel.federation import identifiers_from_reveal_store, identifiers_from_values
         from pisentinel.protect import load_project_key
 
-        key = load_project_key(workspace)
+        with user_errors():
+            key = load_project_key(workspace)
         if identifiers is not None:
             with identifiers.open(encoding="utf-8", newline="") as f:
                 return identifiers_from_values(((r["type"], r["value"]) for r in

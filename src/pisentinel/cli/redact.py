@@ -52,10 +52,10 @@ def register(app: typer.Typer) -> None:
         # Every keyed method takes the workspace's key: left to the default, surrogates would
         # come from whichever key the process finds (~/.pisentinel/key), not the one the
         # workspace's tokens are made with, and differ from user to user.
-        key = load_project_key(workspace) if method in KEYED_METHODS else None
-        if method == "encrypt":
-            audit.record("redact --method encrypt", input=str(source), output=str(output))
         with user_errors():
+            key = load_project_key(workspace) if method in KEYED_METHODS else None
+            if method == "encrypt":
+                audit.record("redact --method encrypt", input=str(source), output=str(output))
             scanner = Scanner(min_score=min_score, rules=load_rules_option(rules_file))
             counts = redact_file(source, output, scanner, method, split_list(columns), key,
                                  lang())
