@@ -72,6 +72,11 @@ class Recognizer:
 MIN_NUMBER, MAX_NUMBER = 5, 19
 
 
+def han_at(text: str, i: int) -> bool:
+    """Whether text[i] exists and is a CJK unified ideograph (where a Chinese word goes on)."""
+    return 0 <= i < len(text) and "\u4e00" <= text[i] <= "\u9fff"
+
+
 def aligned_numbers(
     ctx: ScanContext, min_len: int, max_len: int
 ) -> Iterator[tuple[DigitRun, int, int, str]]:

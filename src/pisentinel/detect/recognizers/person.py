@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from pisentinel.detect import families as F
-from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, han_at
 from pisentinel.knowledge import lexicon, load_yaml
 
 _HAN = "\u4e00-\u9fff"
@@ -56,7 +56,7 @@ def _starts_a_mention(view: str, start: int) -> bool:
     (但邵老师 is 但 + 邵老师)."""
     if view[start] in _rules()["function_word_surnames"]:
         return False
-    if start == 0 or not "\u4e00" <= view[start - 1] <= "\u9fff":
+    if not han_at(view, start - 1):
         return True
     return view[max(0, start - 4):start].endswith(tuple(_rules()["mention_verbs"]))
 
@@ -81,7 +81,7 @@ def _contact_name(view: str, m: re.Match[str]) -> str | None:
     end = m.start(1) + len(name)
     if not plausible_name(name) or view[m.start(1)] in _rules()["function_word_surnames"]:
         return None
-    if len(name) == len(raw) and end < len(view) and "\u4e00" <= view[end] <= "\u9fff":
+    if len(name) == len(raw) and han_at(view, end):
         return None
     return name
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from pisentinel.detect.recognizers.base import Candidate, ScanContext
+from pisentinel.detect.recognizers.base import Candidate, ScanContext, han_at
 from pisentinel.knowledge import load_yaml
 
 PI_TYPES = ("PERSON_NAME", "ADDRESS")
@@ -69,7 +69,7 @@ def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
     view = ctx.view
     return {c.start: c.end for c in ctx.found
             if c.type == "PERSON_NAME" and c.pattern in _FIRM_NAME_PATTERNS
-            and (c.end == len(view) or not "\u4e00" <= view[c.end] <= "\u9fff")}
+            and not han_at(view, c.end)}
 
 
 def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
