@@ -73,7 +73,7 @@ def test_generalize_examples(type_code: str, value: str, general: str) -> None:
 
 def test_generalize_english() -> None:
     value = synthetic_id("110101", "19900307", "124")
-    assert generalize_value("CN_ID_CARD", value, lang="en") == "北京市, born 1990, female"
+    assert generalize_value("CN_ID_CARD", value, lang="en") == "Beijing, born 1990, female"
 
 
 def test_age_band() -> None:
@@ -233,3 +233,14 @@ def test_redact_table_gives_own_types_their_rule(method: str, expected: list[str
     assert redact_text(text, [finding("EMPLOYEE_ID", text, "GH123456")], method, key=KEY,
                        lang="en", own_types=OWN) == "工号" + {
         "label": "[employee number]", "generalize": "[employee number]"}.get(method, "GH****56")
+
+
+def test_every_province_has_an_english_name() -> None:
+    """An ID generalised under --lang en names its province in English, whichever it is."""
+    from pisentinel.knowledge import province_name, regions
+
+    provinces = [code for code in regions() if code.endswith("0000")]
+    assert len(provinces) >= 34
+    missing = [code for code in provinces if not province_name(code, "en")]
+    assert not missing, missing
+    assert province_name("440305", "en") == "Guangdong" and province_name("440305") == "广东省"

@@ -23,6 +23,7 @@ __all__ = [
     "load_yaml",
     "pi_type",
     "pi_types",
+    "province_name",
     "regions",
     "tiers",
     "weighted_lexicon",
@@ -109,6 +110,19 @@ def regions() -> dict[str, Region]:
             end_year=int(row["end_year"]) if row["end_year"] else None,
         )
     return out
+
+
+def province_name(code: str, lang: str = "zh") -> str | None:
+    """The provincial-level division a region code lies in (``11…`` → 北京市 / Beijing)."""
+    if lang != "zh":
+        return _provinces_en().get(code[:2])
+    province = regions().get(code[:2] + "0000")
+    return province.name if province else None
+
+
+@cache
+def _provinces_en() -> dict[str, str]:
+    return {str(k): str(v) for k, v in load_yaml("provinces_en.yaml").items()}
 
 
 @cache

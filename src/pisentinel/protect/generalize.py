@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pisentinel.knowledge import pi_types, regions
+from pisentinel.knowledge import pi_types, province_name, regions
 from pisentinel.protect.address import district_prefix
 from pisentinel.protect.mask import OwnType, label_for, mask_value
 from pisentinel.protect.names import surname_length
@@ -91,7 +91,8 @@ def _generalize_id(value: str, lang: str) -> str:
     facts = id_card_facts(value)
     if facts is None:
         return label_for("CN_ID_CARD", lang)
-    province = facts.province or ("未知地区" if lang == "zh" else "unknown region")
+    province = (facts.province if lang == "zh" else province_name(facts.region_code, lang)
+                ) or ("未知地区" if lang == "zh" else "unknown region")
     year = facts.birth_date.year if facts.birth_date else None
     if lang == "zh":
         return f"{province} {year or '?'}年生 {facts.sex_label('zh')}"
