@@ -218,3 +218,18 @@ def test_posts_without_optional_columns_or_dumps_give_no_leads(tmp_path: Path) -
     result = run_model(get_model("doxxing"), {"posts": [path]}, workspace=tmp_path / "ws",
                        token_key=KEY)
     assert result.counts["rows:posts"] == 3 and result.leads == []
+
+
+def test_a_phone_after_a_later_name_is_not_the_victims(tmp_path: Path) -> None:
+    """谭某 <住址> 在…上班 毛某，电话…: the phone is 毛某's (a relative listed without the word),
+    so the victim is known by name and address, not by someone else's phone."""
+    victim, relative = "谭勇艳", "毛诺萍"
+    addr, phone = "黑龙江省牡丹江市西安区文化大道833号紫荆小区17栋1单元2401室", "13966159054"
+    posts = [(f"{victim} {addr} 在区教育局上班 {relative}，电话{phone}", "开盒情报站", "op_1")]
+    (tmp_path / "in").mkdir()
+    _write_posts(tmp_path / "in" / "posts.csv", posts)
+    result = run_model(get_model("doxxing"), {"posts": [tmp_path / "in" / "posts.csv"]},
+                       workspace=tmp_path / "ws", token_key=KEY)
+    victims = [lead.subject.token for lead in result.leads if lead.kind == "doxxing_victim"]
+    subject = {"type": "PERSON_NAME+ADDRESS", "value": victim, "address": addr}
+    assert victims == [subject_token(subject, token)]

@@ -1,17 +1,32 @@
 -- Per post: which identifier types the detector found, and the keys of the person the post is
 -- about: the first ID number, phone and name that are not a relative's (no 父亲/母亲/… earlier in
--- the same clause), and the first address. The victim of a dump is named first, relatives
--- after; their details still count as exposed, but do not name the victim.
-WITH located AS (
+-- the same clause, and not written right after a later name: 谭某 … 毛某，电话138… gives 毛某's
+-- phone, a relative listed without the word), and the first address. The victim of a dump is
+-- named first, relatives after; their details still count as exposed, but do not name the victim.
+WITH later_names AS (
+  SELECT _source, row_id AS _row, "end" AS name_end
+  FROM post_findings
+  WHERE "column" = 'text' AND type = 'PERSON_NAME'
+  QUALIFY row_number() OVER (PARTITION BY _source, row_id ORDER BY start) > 1
+),
+of_later_name AS (
+  SELECT DISTINCT f._source, f.row_id AS _row, f.start
+  FROM post_findings f
+  JOIN later_names n ON n._source = f._source AND n._row = f.row_id
+  WHERE f."column" = 'text' AND f.type IN ('CN_ID_CARD', 'PHONE_NUMBER')
+    AND n.name_end <= f.start AND f.start - n.name_end <= 6
+),
+located AS (
   SELECT
     f._source, f.row_id AS _row, f.type, f.token, f.masked, f.start,
     regexp_matches(
       replace(substr(p.text, greatest(f.start - 11, 0) + 1, f.start - greatest(f.start - 11, 0)),
               chr(10), '。'),
       '(父亲|母亲|爸爸|妈妈|他爸|她爸|他妈|她妈|老公|老婆|妻子|丈夫|儿子|女儿|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|家人)[^。；;]*$'
-    ) AS of_relative
+    ) OR o.start IS NOT NULL AS of_relative
   FROM post_findings f
   JOIN posts p ON p._source = f._source AND p._row = f.row_id
+  LEFT JOIN of_later_name o ON o._source = f._source AND o._row = f.row_id AND o.start = f.start
   WHERE f."column" = 'text' AND f.type IN ('CN_ID_CARD', 'PHONE_NUMBER', 'PERSON_NAME', 'ADDRESS')
 ),
 firsts AS (
