@@ -302,6 +302,7 @@ def test_names_before_forms_of_address(text: str, names: list[str]) -> None:
 
 @pytest.mark.parametrize(("text", "names"), [
     ("真实姓名：姜磊洋 ISBN 9787111", ["姜磊洋"]),  # the rule's end beats the model's 姜磊
+    ("【转让】请联系孔力一同学你好", ["孔力一"]),  # a name ends where 同学 begins
     ("谢谢饶浩女士", ["饶浩"]),  # 谢谢 is thanks, not the surname 谢
     ("联系人：乐秀明你好", ["乐秀明"]),  # 明 here is a name, not the start of 明天
     ("姓名：张三明天到", ["张三"]),

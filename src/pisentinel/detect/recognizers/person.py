@@ -151,14 +151,14 @@ class LabelledNameRecognizer(Recognizer):
             yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(name), 0.8, "label",
                             name, ("surname",))
         for m in _honorific_re().finditer(view):
-            name = trim_name(m.group(1), _surname_len(m.group(1)))
+            name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
             if len(name) < len(m.group(1)):
                 continue
             start, name = _after_doubled(view, m.start(1), name)
             yield Candidate("PERSON_NAME", start, m.end(1), 0.6, "honorific", name,
                             ("surname",))
         for m in _address_form_re().finditer(view):
-            name = trim_name(m.group(1), _surname_len(m.group(1)))
+            name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
             if len(name) < len(m.group(1)) or not plausible_name(name) or \
                     not _starts_a_mention(view, m.start(1)):
                 continue

@@ -59,17 +59,19 @@ def plausible_span(pi_type: str, text: str, start: int, end: int) -> bool:
     return True
 
 
-_FIRM_NAME_PATTERNS = frozenset({"label", "honorific", "address_form", "contact"})
+_ENDS_BEFORE_A_FORM = frozenset({"honorific", "address_form"})  # …先生, …同学
+_ENDS_WHERE_HAN_ENDS = frozenset({"label", "contact"})
 
 
 def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
-    """Start → end of the rule tier's names that end where the text stops being Han (姓名：姜磊洋
-    ISBN…): there the rule knows the name's length better than the model, which often reads a
-    three-character name as two."""
+    """Start → end of the rule tier's names whose end is certain: those right before 先生 or
+    同学, and those after a label that end where the Han text does (姓名：姜磊洋 ISBN…). There
+    the rule knows the name's length better than the model, which often reads a three-character
+    name as two (孔力一同学 → 孔力)."""
     view = ctx.view
     return {c.start: c.end for c in ctx.found
-            if c.type == "PERSON_NAME" and c.pattern in _FIRM_NAME_PATTERNS
-            and not han_at(view, c.end)}
+            if c.type == "PERSON_NAME" and (c.pattern in _ENDS_BEFORE_A_FORM or (
+                c.pattern in _ENDS_WHERE_HAN_ENDS and not han_at(view, c.end)))}
 
 
 def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
