@@ -189,3 +189,17 @@ def test_served_rules_apply_to_redact(tmp_path: Path) -> None:
     assert answers == {"mask": "工号GH****56，测试号13800138000，手机139****5678",
                        "label": "工号[工号]，测试号13800138000，手机[电话号码]",
                        "generalize": "工号[工号]，测试号13800138000，手机139"}
+
+
+def test_detect_explains_in_the_language_asked_for(api: Any) -> None:
+    """`/detect?lang=en` explains in English and labels what is shown as a label in English."""
+    texts = ["他信仰佛教，手机13912345678"]
+    answers = {lang: post(api, "/api/v1/detect" + query, {"texts": texts, "ner": "off"}
+                          ).json()["results"][0]["findings"]
+               for lang, query in (("zh", ""), ("en", "?lang=en"))}
+    by_type = {lang: {f["type"]: f for f in found} for lang, found in answers.items()}
+    assert by_type["zh"]["RELIGION"]["masked"] == "[宗教信仰]"
+    assert by_type["en"]["RELIGION"]["masked"] == "[Religious belief]"
+    assert "validated:segment" in by_type["en"]["PHONE_NUMBER"]["explanation"]
+    assert "校验通过:segment" in by_type["zh"]["PHONE_NUMBER"]["explanation"]
+    assert by_type["en"]["PHONE_NUMBER"]["masked"] == by_type["zh"]["PHONE_NUMBER"]["masked"]

@@ -216,10 +216,11 @@ class Scanner:
     def type_name(self, pi_type: str, lang: str = "zh") -> str:
         return (self.rules or NO_RULES).type_name(pi_type, lang)
 
-    def mask(self, pi_type: str, value: str) -> str:
+    def mask(self, pi_type: str, value: str, lang: str = "zh") -> str:
         """The taxonomy's mask, or for a type of the user's rules its own keep counts (the same
-        `mask_value` that redaction uses, so a scan shows what a redacted copy holds)."""
-        return _mask_value()(pi_type, value, own_types=self.own_types)
+        `mask_value` that redaction uses, so a scan shows what a redacted copy holds); types
+        shown as a label ([宗教信仰]) are labelled in `lang`."""
+        return _mask_value()(pi_type, value, lang, own_types=self.own_types)
 
     # -- Arrow ------------------------------------------------------------------------------
     def _families(self, arr: pa.Array) -> np.ndarray:

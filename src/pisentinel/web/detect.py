@@ -4,9 +4,10 @@
 
 Answers carry offsets, types, scores, masked forms and explanations, never the raw values (the
 caller has the text). The texts are not stored or logged. Limits keep one request from holding
-a worker for long: at most 1,000 texts and 2,000,000 characters in all. ``/redact`` writes labels
-and generalised forms in the language of its ``lang`` query parameter (``zh``, the default, or
-``en``), as the other endpoints take theirs."""
+a worker for long: at most 1,000 texts and 2,000,000 characters in all. Both take the language
+of what they write as a ``lang`` query parameter (``zh``, the default, or ``en``), as the other
+endpoints do: ``/detect`` its explanations and labels, ``/redact`` its labels and generalised
+forms."""
 
 from __future__ import annotations
 
@@ -137,13 +138,18 @@ def masked_preview(text: str, findings: list[Finding], scanner: Scanner
 
 @router.post("/detect", summary="Find PI in texts (offsets, types, masked values)")
 def detect(body: DetectBody, who: Annotated[Principal, Depends(analyst)],
-           svc: Annotated[Services, Depends(services)]) -> DetectAnswer:
+           svc: Annotated[Services, Depends(services)],
+           lang: Annotated[Lang, Query(description="language of explanations (校验通过 / "
+                                                   "validated) and of labels that stand for "
+                                                   "a value ([宗教信仰] / [Religious belief])")
+                           ] = "zh",
+           ) -> DetectAnswer:
     scanner, results = _scan(body, svc.rules)
     sensitive = scanner.sensitivity()
     return DetectAnswer(results=[TextFindings(findings=[
         FindingOut(type=f.type, start=f.start, end=f.end, score=f.score,
-                   sensitive=sensitive[f.type], masked=scanner.mask(f.type, f.text),
-                   explanation=f.explanation.describe())
+                   sensitive=sensitive[f.type], masked=scanner.mask(f.type, f.text, lang),
+                   explanation=f.explanation.describe(lang))
         for f in found]) for found in results])
 
 
