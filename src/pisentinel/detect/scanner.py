@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pyarrow as pa
@@ -283,7 +283,7 @@ class Scanner:
         when `include_raw` is asked for: an authorised reveal, which callers must log. With
         `token(type, value)` (a keyed pseudonym function) a `token` column links findings of the
         same value across rows and datasets without the value itself."""
-        masker = mask or self.mask
+        masker = mask or partial(_mask_value(), lang="zh", own_types=self.own_types)
         cols = list(columns) if columns is not None else [
             f.name for f in batch.schema
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
