@@ -322,3 +322,16 @@ def test_name_boundaries(text: str, names: list[str]) -> None:
 def test_names_after_contact_verbs(text: str, names: list[str]) -> None:
     found = Scanner().scan_text(text)
     assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("挑战中国大学生东方时代队", []),  # 学生 is the tail of 大学生 here, not a label
+    ("各行业主管部门要重视", []),  # nor is 业主 inside 行业主管
+    ("学生：张三，电话13812345678", ["张三"]),
+    ("。父亲张三，电话13812345678", ["张三"]),
+    ("犯罪嫌疑人张某在法庭上", []),  # 张某 is already anonymised
+    ("我们把名字和定位做到了", []),  # 和 opens no name after a label
+])
+def test_labels_inside_running_text(text: str, names: list[str]) -> None:
+    found = Scanner(ner="off").scan_text(text)
+    assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names

@@ -118,7 +118,8 @@ def trim_name(name: str, surname_len: int, after: str | None = None) -> str:
 
 def plausible_name(name: str) -> bool:
     """Two to four characters, not one character repeated (哈哈哈), not a common word or a
-    name label (房东, 车主), not ending in a sentence particle (信了)."""
+    name label (房东, 车主), not ending in a sentence particle (信了) or in 某 (张某 is already
+    anonymised)."""
     return (2 <= len(name) <= 4 and len(set(name)) > 1 and name[:2] not in _blocklist()
             and name not in _labels() and name[:2] not in _labels()
             and name[-1] not in _rules()["name_final_particles"])
@@ -126,6 +127,17 @@ def plausible_name(name: str) -> bool:
 
 def _surname_len(name: str) -> int:
     return 2 if name[:2] in lexicon("surnames") else 1
+
+
+@cache
+def _weak_labels() -> frozenset[str]:
+    return frozenset(_rules()["weak_name_labels"])
+
+
+def _glued_weak_label(view: str, m: re.Match[str]) -> bool:
+    """An everyday-noun label (学生, 业主) inside running text and glued to the name (no joiner
+    between): 大学生东方…, 行业主管部门 name no one."""
+    return han_at(view, m.start() - 1) and view[m.start():m.start(1)] in _weak_labels()
 
 
 def _after_doubled(view: str, start: int, name: str) -> tuple[int, str]:
@@ -146,7 +158,9 @@ class LabelledNameRecognizer(Recognizer):
         view = ctx.view
         for m in _label_re().finditer(view):
             name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
-            if not plausible_name(name):
+            if not plausible_name(name) or _glued_weak_label(view, m) or (
+                    view[m.start(1)] in _rules()["function_word_surnames"]
+                    and view[m.start(1) - 1] not in "：:"):
                 continue
             yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(name), 0.8, "label",
                             name, ("surname",))
