@@ -64,4 +64,5 @@ def main() -> None:
     try:
         app()
     except BilingualError as e:
-        raise SystemExit(fail(e.message(i18n.lang())).exit_code or EXIT_USAGE) from None
+        fail(e.message(i18n.lang()))
+        raise SystemExit(EXIT_USAGE) from None

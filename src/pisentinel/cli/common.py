@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from pisentinel.cli.i18n import lang, t
-from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
+from pisentinel.detect.rules import DetectionRules, load_rules
 from pisentinel.engine.sources import SourceError
 from pisentinel.errors import BilingualError
 
@@ -38,7 +38,7 @@ def user_errors() -> Iterator[None]:
         yield
     except SourceError as e:
         raise fail(e.message(lang()), e.exit_code) from None
-    except (RulesError, BilingualError) as e:  # a bad rules file, project key, bundle …
+    except BilingualError as e:  # a bad rules file, project key, bundle …
         raise fail(e.message(lang()), EXIT_USAGE) from None
     except KeyboardInterrupt:
         err_console.print("interrupted / 已中断")

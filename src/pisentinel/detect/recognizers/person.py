@@ -50,15 +50,37 @@ def _address_form_re() -> re.Pattern[str]:
     return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})(?:{forms})")
 
 
+@cache
+def _function_word_surnames() -> frozenset[str]:
+    return frozenset(_rules()["function_word_surnames"])
+
+
+@cache
+def _mention_verbs() -> tuple[str, ...]:
+    return tuple(_rules()["mention_verbs"])
+
+
+@cache
+def _final_particles() -> frozenset[str]:
+    return frozenset(_rules()["name_final_particles"])
+
+
+def _trimmed(view: str, m: re.Match[str]) -> str:
+    """Group 1 of `m`, a surname-led capture, cut before a stop word (`trim_name`), reading the
+    text that follows it."""
+    raw = m.group(1)
+    return trim_name(raw, _surname_len(raw), view[m.end(1):m.end(1) + 3])
+
+
 def _starts_a_mention(view: str, start: int) -> bool:
     """A name before 同学/老师 counts only where a mention can start: at a boundary or after a
     contact verb (找, 请联系, 我是 …), and not with a surname that is mostly a function word
     (但邵老师 is 但 + 邵老师)."""
-    if view[start] in _rules()["function_word_surnames"]:
+    if view[start] in _function_word_surnames():
         return False
     if not han_at(view, start - 1):
         return True
-    return view[max(0, start - 4):start].endswith(tuple(_rules()["mention_verbs"]))
+    return view[max(0, start - 4):start].endswith(_mention_verbs())
 
 
 @cache
@@ -76,12 +98,11 @@ def _contact_name(view: str, m: re.Match[str]) -> str | None:
     """The name after 联系 / 我是, when it ends where the Han text does or before a stop word
     (联系张三 手机, 联系张三电话), is no label (联系房东) and starts with no function word
     (联系和沟通)."""
-    raw = m.group(1)
-    name = trim_name(raw, _surname_len(raw), view[m.end(1):m.end(1) + 3])
+    name = _trimmed(view, m)
     end = m.start(1) + len(name)
-    if not plausible_name(name) or view[m.start(1)] in _rules()["function_word_surnames"]:
+    if not plausible_name(name) or view[m.start(1)] in _function_word_surnames():
         return None
-    if len(name) == len(raw) and han_at(view, end):
+    if len(name) == len(m.group(1)) and han_at(view, end):
         return None
     return name
 
@@ -122,7 +143,7 @@ def plausible_name(name: str) -> bool:
     anonymised)."""
     return (2 <= len(name) <= 4 and len(set(name)) > 1 and name[:2] not in _blocklist()
             and name not in _labels() and name[:2] not in _labels()
-            and name[-1] not in _rules()["name_final_particles"])
+            and name[-1] not in _final_particles())
 
 
 def _surname_len(name: str) -> int:
@@ -157,22 +178,22 @@ class LabelledNameRecognizer(Recognizer):
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         view = ctx.view
         for m in _label_re().finditer(view):
-            name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
+            name = _trimmed(view, m)
             if not plausible_name(name) or _glued_weak_label(view, m) or (
-                    view[m.start(1)] in _rules()["function_word_surnames"]
+                    view[m.start(1)] in _function_word_surnames()
                     and view[m.start(1) - 1] not in "：:"):
                 continue
             yield Candidate("PERSON_NAME", m.start(1), m.start(1) + len(name), 0.8, "label",
                             name, ("surname",))
         for m in _honorific_re().finditer(view):
-            name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
+            name = _trimmed(view, m)
             if len(name) < len(m.group(1)):
                 continue
             start, name = _after_doubled(view, m.start(1), name)
             yield Candidate("PERSON_NAME", start, m.end(1), 0.6, "honorific", name,
                             ("surname",))
         for m in _address_form_re().finditer(view):
-            name = trim_name(m.group(1), _surname_len(m.group(1)), view[m.end(1):m.end(1) + 3])
+            name = _trimmed(view, m)
             if len(name) < len(m.group(1)) or not plausible_name(name) or \
                     not _starts_a_mention(view, m.start(1)):
                 continue
