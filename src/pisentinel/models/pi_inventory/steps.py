@@ -129,13 +129,13 @@ def scan_source(ctx: RunContext, scanner: Scanner, source: str,
     return stats
 
 
-def _type_facts(code: str, rules: DetectionRules) -> dict[str, Any]:
+def _type_facts(code: str, rules: DetectionRules, sensitive: dict[str, bool]) -> dict[str, Any]:
     """What the inventory says of a type: its names (the rules' own for a custom type), whether
     it is sensitive, its 2017-interpretation tier (None: MINOR, USCC and every custom type) and
     whether it comes from the user's rules."""
     info = pi_types().get(code)
     return {"type_zh": rules.type_name(code, "zh"), "type_en": rules.type_name(code, "en"),
-            "sensitive": rules.sensitivity().get(code, False),
+            "sensitive": sensitive.get(code, False),
             "tier": info.tier if info is not None else None, "custom": code in rules.types}
 
 
@@ -143,6 +143,7 @@ def _tables(stats: list[SourceStats], k: int, rules: DetectionRules = NO_RULES
             ) -> tuple[pa.Table, pa.Table]:
     col_rows: list[dict[str, Any]] = []
     src_rows: list[dict[str, Any]] = []
+    sensitive = rules.sensitivity()
     for s in stats:
         people = 0
         for name in sorted(set(s.columns) | set(s.profiles)):
@@ -151,7 +152,8 @@ def _tables(stats: list[SourceStats], k: int, rules: DetectionRules = NO_RULES
             for t in sorted(c.findings):
                 people = max(people, len(c.tokens[t]) if t in IDENTIFYING else 0)
                 col_rows.append({
-                    "source": s.source, "col": name, "type": t, **_type_facts(t, rules),
+                    "source": s.source, "col": name, "type": t,
+                    **_type_facts(t, rules, sensitive),
                     "findings": c.findings[t],
                     "rows": c.rows[t], "distinct": len(c.tokens[t]),
                     "example_masked": c.example.get(t, ""),
