@@ -27,6 +27,7 @@ from pisentinel.detect.prefilter import Prefilter
 from pisentinel.detect.recognizers import Candidate, Recognizer, ScanContext, default_recognizers
 from pisentinel.detect.recognizers.trained import ner_candidates
 from pisentinel.detect.rules import NO_RULES, CustomType, DetectionRules
+from pisentinel.detect.subject import subject_of, subject_rules
 from pisentinel.knowledge import pi_types
 
 DEFAULT_MIN_SCORE = 0.5
@@ -172,7 +173,31 @@ class Scanner:
         with _collector_paused():
             ctxs = [self._rules(t, f, header) for t, f in zip(texts, families, strict=True)]
             self._with_model(ctxs)
+            for ctx in ctxs:
+                self._tie_to_person(ctx)
             return [self._to_findings(ctx) for ctx in ctxs]
+
+    def _tie_to_person(self, ctx: ScanContext) -> None:
+        """A sensitive word (a disease, a faith) counts only in a sentence about a person; in a
+        column named for it (诊断, 宗教信仰) the row is the person. Run after the model, whose
+        names are persons too."""
+        rules = subject_rules()
+        if not any(c.type in rules.types for c in ctx.found) or (
+                ctx.header and header_type(ctx.header) in rules.types):
+            return
+        kept = []
+        for c in ctx.found:
+            if c.type in rules.types:
+                why = subject_of(ctx.view, c, ctx.found)
+                if why is None:
+                    c.score = min(c.score, rules.cap)
+                    c.note = "no person in the sentence"
+                    if c.score < self.min_score:
+                        continue
+                elif not c.note:
+                    c.note = f"subject: {why}"
+            kept.append(c)
+        ctx.found = kept
 
     def _scan(self, text: str, families: int) -> list[Finding]:
         if not families or not text:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, han_at
+from pisentinel.detect.recognizers.lexical import holds_sensitive_word
 from pisentinel.knowledge import lexicon, load_yaml
 
 _HAN = "\u4e00-\u9fff"
@@ -140,10 +141,10 @@ def trim_name(name: str, surname_len: int, after: str | None = None) -> str:
 def plausible_name(name: str) -> bool:
     """Two to four characters, not one character repeated (哈哈哈), not a common word or a
     name label (房东, 车主), not ending in a sentence particle (信了) or in 某 (张某 is already
-    anonymised)."""
+    anonymised), not a word such as 穆斯林 (老公是穆斯林)."""
     return (2 <= len(name) <= 4 and len(set(name)) > 1 and name[:2] not in _blocklist()
             and name not in _labels() and name[:2] not in _labels()
-            and name[-1] not in _final_particles())
+            and name[-1] not in _final_particles() and not holds_sensitive_word(name))
 
 
 def _surname_len(name: str) -> int:

@@ -18,7 +18,7 @@ from pisentinel.knowledge import load_yaml
 PI_TYPES = ("PERSON_NAME", "ADDRESS")
 ANCHORS = frozenset({"CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD", "EMAIL", "LICENSE_PLATE",
                      "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "QQ_NUMBER", "WECHAT_ID",
-                     "ADDRESS", "PERSON_NAME", "MEDICAL_HEALTH"})
+                     "ADDRESS", "PERSON_NAME", "MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
 
 
 @cache
@@ -74,6 +74,18 @@ def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
                 c.pattern in _ENDS_WHERE_HAN_ENDS and not han_at(view, c.end)))}
 
 
+_WORD_TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
+
+
+def _name_end_before_words(ctx: ScanContext, start: int, end: int) -> int:
+    """A name the model runs into a word of the sensitive lexicons (付峰人|脸信息) ends where the
+    word begins; one inside such a word (穆斯林) is no name (returns `start`)."""
+    for c in ctx.found:
+        if c.type in _WORD_TYPES and c.start < end and start < c.end:
+            end = max(start, min(end, c.start))
+    return end
+
+
 def _to_view(ctx: ScanContext, start: int, end: int) -> tuple[int, int]:
     index_map = ctx.norm.index_map
     if index_map is None:
@@ -112,7 +124,9 @@ def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list
                                                             f.start, f.end):
                 continue
             start, end = _to_view(ctx, f.start, f.end)
-            if end <= start or (f.type == "PERSON_NAME" and firm.get(start, end) != end):
+            if f.type == "PERSON_NAME":
+                end = _name_end_before_words(ctx, start, end)
+            if end - start < 2 or (f.type == "PERSON_NAME" and firm.get(start, end) != end):
                 continue
             out[i].append(Candidate(f.type, start, end, _calibrated(f.type, float(f.score)),
                                     "ner", f.text, ("model",), note=f.explanation.pattern,

@@ -1,0 +1,100 @@
+"""Sensitive words (health, religion, biometrics) count only when their sentence is about a person."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from pisentinel.detect import Scanner
+from pisentinel.knowledge import weighted_lexicon
+from pisentinel.synth.sensitive_text import generate_sensitive_texts
+
+SENSITIVE = {"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"}
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Scanner:
+    return Scanner(ner="off")
+
+
+def _sensitive(scanner: Scanner, text: str) -> list[tuple[str, str, str]]:
+    return [(f.type, text[f.start:f.end], f.explanation.note)
+            for f in scanner.scan_text(text) if f.type in SENSITIVE]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("患者张三，45岁，诊断：糖尿病。", ("MEDICAL_HEALTH", "糖尿病", "subject: 诊断")),
+    ("我老公查出肺癌了，心里很乱", ("MEDICAL_HEALTH", "肺癌", "subject: 我")),
+    ("王某因艾滋病住院治疗", ("MEDICAL_HEALTH", "艾滋病", "subject: anonymised name")),
+    ("去年春天，职工何新荣9岁的孩子得了白血病", ("MEDICAL_HEALTH", "白血病", "subject: 职工")),
+    ("阿南史代的婆婆是一位虔诚的佛教徒", ("RELIGION", "佛教徒", "subject: 婆婆")),
+    ("郁轩是佛教徒。", ("RELIGION", "佛教徒", "subject: 是")),
+    ("宗教信仰：佛教", ("RELIGION", "佛教", "subject: 宗教信仰")),
+    ("业主 13812345678 人脸照片：face_1.jpg", ("BIOMETRIC", "人脸照片", "subject: PHONE_NUMBER")),
+])
+def test_a_word_about_a_person_is_found_with_its_reason(
+        rules_only: Scanner, text: str, expected: tuple[str, str, str]) -> None:
+    assert _sensitive(rules_only, text) == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "国家艾滋病委员会发布年度报告",  # an institution
+    "精神病院门口新开了一家超市",
+    "研究显示，长期熬夜会增加肺癌风险",  # about no one
+    "广大糖尿病患者可以享受医保报销",  # a group
+    "他们都是佛教徒",
+    "我们会收集您的人脸信息用于身份验证",  # a privacy policy's reader
+    "本店指纹锁八折促销",
+])
+def test_the_same_words_about_no_one_are_not_reported(rules_only: Scanner, text: str) -> None:
+    assert _sensitive(rules_only, text) == []
+
+
+def test_a_speaker_is_not_the_subject(rules_only: Scanner) -> None:
+    text = "李华说，艾滋病在全球的传播仍在加快"
+    assert any(f.type == "PERSON_NAME" for f in rules_only.scan_text("姓名：李华"))
+    assert _sensitive(rules_only, text) == []
+
+
+def test_without_a_person_the_score_is_capped_below_the_threshold() -> None:
+    loose = Scanner(ner="off", min_score=0.3)
+    found = [f for f in loose.scan_text("研究显示，熬夜会增加肺癌风险") if f.type == "MEDICAL_HEALTH"]
+    assert [(f.score, f.explanation.note) for f in found] == [(0.4, "no person in the sentence")]
+
+
+def test_a_label_is_not_reported_beside_its_value(rules_only: Scanner) -> None:
+    assert _sensitive(rules_only, "姓名：李四 病史：高血压") == [
+        ("MEDICAL_HEALTH", "高血压", "subject: 病史")]
+    assert [w for _, w, _ in _sensitive(rules_only, "她去年确诊肺癌")] == ["肺癌"]
+
+
+def test_a_column_named_for_the_type_makes_every_cell_a_persons(rules_only: Scanner) -> None:
+    batch = pa.record_batch({"诊断": ["糖尿病", "高血压"], "备注": ["糖尿病", "无"]})
+    found = rules_only.scan_batch(batch).to_pydict()
+    assert sorted(zip(found["column"], found["row"], strict=True)) == [("诊断", 0), ("诊断", 1)]
+
+
+def test_a_sensitive_word_is_no_name(rules_only: Scanner) -> None:
+    text = "我老公是穆斯林，过年不吃猪肉"
+    types = [(f.type, text[f.start:f.end]) for f in rules_only.scan_text(text)]
+    assert types == [("RELIGION", "穆斯林")]
+
+
+def test_the_model_name_stops_where_a_sensitive_word_begins() -> None:
+    text = "学员付峰人脸信息核验通过"
+    found = [(f.type, text[f.start:f.end]) for f in Scanner().scan_text(text)]
+    assert ("BIOMETRIC", "人脸信息") in found
+    assert all(not (t == "PERSON_NAME" and "人" in w) for t, w in found)
+
+
+def test_generated_gold_is_a_lexicon_word_and_negatives_are_planted() -> None:
+    words = {w for lex in ("medical", "religion", "biometric") for w in weighted_lexicon(lex)}
+    samples = generate_sensitive_texts(400, 3)
+    assert samples[0].text == generate_sensitive_texts(1, 3)[0].text  # seeded
+    spans = [(s.text, t, a, e) for s in samples for t, a, e in s.spans]
+    negatives = [(s.text, a, e) for s in samples for _, a, e in s.negatives]
+    assert len(spans) > 100 and len(negatives) > 100
+    assert all(text[a:e] in words and t in SENSITIVE for text, t, a, e in spans)
+    assert all(text[a:e] in words for text, a, e in negatives)
+    alt = generate_sensitive_texts(400, 3, "alt")
+    assert {s.text for s in alt}.isdisjoint({s.text for s in samples})
