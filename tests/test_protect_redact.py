@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pisentinel.detect.finding import Explanation, Finding
+from pisentinel.detect.rules import own_type_value
 from pisentinel.protect import (
     age_band,
     decrypt_value,
@@ -207,6 +208,9 @@ class OwnType:
     name_en: str
     keep_prefix: int
     keep_suffix: int
+
+    def value_of(self, text: str) -> str:
+        return own_type_value(text)
 
 
 OWN = {"EMPLOYEE_ID": OwnType("工号", "employee number", 2, 2),

@@ -13,7 +13,7 @@ from pisentinel.cli import app
 from pisentinel.detect import Scanner
 from pisentinel.detect.rules import DetectionRules, RulesError, load_rules
 from pisentinel.knowledge import pi_types
-from pisentinel.protect import pseudonym_token
+from pisentinel.protect import pseudonym_token, redact_table, redact_text
 from pisentinel.synth.pi_text import luhn_check_digit
 
 CARD = "880000000000123" + luhn_check_digit("880000000000123")
@@ -211,6 +211,28 @@ def test_custom_type_tokens_link_across_written_forms(tmp_path: Path,
     scanned = Scanner(rules=load_rules(rules), ner="off").scan_batch(
         batch, token=lambda t, v: pseudonym_token(t, v, bytes.fromhex(key)))
     assert scanned.column("token").to_pylist() == [expected] * 3
+
+
+def test_custom_type_token_is_the_same_in_text_and_in_a_column(tmp_path: Path) -> None:
+    """A value of the user's type gets one token from text redaction (over the finding's value)
+    and from whole-column redaction (over the cell), however it is written: both read it through
+    `own_type_value`, the column by way of `CustomType.value_of`."""
+    key = bytes.fromhex("11" * 32)
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES.replace("GH[0-9]{6}", "GH-?[0-9]{6}"), encoding="utf-8")
+    scanner = Scanner(rules=load_rules(path), ner="off")
+    forms = ["GH123456", "GH-123456", "GH一二三四五六", "GH-一二三四五六", "ＧＨ１２３４５６",
+             "GH12\u200b3456"]
+    expected = pseudonym_token("EMPLOYEE_ID", "GH123456", key)
+    table = redact_table(pa.table({"工号": forms, "备注": ["x"] * len(forms)}),
+                         {"工号": "EMPLOYEE_ID"}, "token", key=key, own_types=scanner.own_types)
+    assert table.column("工号").to_pylist() == [expected] * len(forms)
+    for form in forms:
+        text = f"员工工号{form}，请核对"
+        found = scanner.scan_text(text)
+        assert [f.type for f in found] == ["EMPLOYEE_ID"], form
+        assert redact_text(text, found, "token", key=key, own_types=scanner.own_types) == \
+            f"员工工号{expected}，请核对", form
 
 
 def test_cli_profile_reports_custom_types(tmp_path: Path) -> None:

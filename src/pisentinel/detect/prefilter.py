@@ -98,7 +98,7 @@ def _name_patterns() -> list[tuple[str, int]]:
     rules = load_yaml("names_addresses.yaml")
     first = "".join(sorted({s[0] for s in lexicon("surnames")}))
     labels = "|".join(sorted(map(re.escape, rules["name_labels"]), key=len, reverse=True))
-    forms = "|".join(["先生", "女士", "小姐", *map(re.escape, rules["address_forms"])])
+    forms = "|".join(map(re.escape, [*rules["polite_forms"], *rules["address_forms"]]))
     verbs = "|".join(map(re.escape, rules["contact_verbs"]))
     return [(f"(?:{labels})[：:是为叫 \t]{{0,2}}[{first}]", F.NAME),
             (f"(?:{verbs})[：:\\s]?[{first}]", F.NAME),

@@ -36,12 +36,14 @@ import yaml
 
 from pisentinel.detect import families as F
 from pisentinel.detect.context import window_start
+from pisentinel.detect.normalize import normalize
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
 from pisentinel.detect.validators import id18_checksum_ok, luhn_ok, uscc_ok
 from pisentinel.errors import BilingualError
 from pisentinel.knowledge import pi_types
 
-__all__ = ["NO_RULES", "CustomType", "DetectionRules", "PatternRule", "RulesError", "load_rules"]
+__all__ = ["NO_RULES", "CustomType", "DetectionRules", "PatternRule", "RulesError", "load_rules",
+           "own_type_value"]
 
 CONTEXT_WINDOW = 20
 CONTEXT_BOOST = 0.3
@@ -58,6 +60,16 @@ def _compact(value: str) -> str:
     return _SEPARATORS.sub("", value).upper()
 
 
+def own_type_value(text: str) -> str:
+    """How a written form of a user's own type reads (``GH-123456``, ``ＧＨ１２３４５６``,
+    ``GH一二三四五六`` → ``GH123456``): the normalised view without separators. Its token is
+    computed over this, so it is the one function both a match in text (the finding's `value`)
+    and a whole cell of that type's column (`CustomType.value_of`, what table redaction calls)
+    go through: one identifier gets one token wherever it stands. Normalising is idempotent, so
+    a match already in the view reads the same."""
+    return _SEPARATORS.sub("", normalize(text).text)
+
+
 class RulesError(BilingualError):
     """A rules file that cannot be used; the message names the file and the entry."""
 
@@ -70,6 +82,11 @@ class CustomType:
     sensitive: bool = False
     keep_prefix: int = 0
     keep_suffix: int = 0
+
+    def value_of(self, text: str) -> str:
+        """`text` (a cell of this type, say) read as a match of it reads: `own_type_value`, so
+        that protect, which cannot import detect, tokenises a column as scan does a match."""
+        return own_type_value(text)
 
 
 @dataclass(frozen=True)
@@ -130,11 +147,12 @@ class CustomPatternRecognizer(Recognizer):
     """A user's pattern: every match (validated, if a validator is named) is a candidate, its
     score raised when one of the rule's cue words stands just before it or names its column.
 
-    A match of a user's own type has as its value the match in the normalised view without
-    separators (``GH-123456``, ``GH一二三四五六`` → ``GH123456``), as a built-in number's value
-    is its digits: tokens are computed over the value, and nothing downstream knows the
-    format well enough to fold its written forms. A built-in type's value stays the match,
-    since protect folds that type's forms by its own rule."""
+    A match of a user's own type has as its value `own_type_value` of the match, the match in
+    the normalised view without separators (``GH-123456``, ``GH一二三四五六`` → ``GH123456``), as
+    a built-in number's value is its digits: tokens are computed over the value, and protect
+    knows no form of the user's format (a column of it is read by the same function, through
+    `CustomType.value_of`). A built-in type's value stays the match, since protect folds that
+    type's forms by its own rule."""
 
     families = F.CUSTOM
     own_type: ClassVar[bool] = False
@@ -151,7 +169,7 @@ class CustomPatternRecognizer(Recognizer):
             before = view[window_start(view, m.start(), CONTEXT_WINDOW) : m.start()]
             cue = next((w for w in rule.context if w in before or w in ctx.header), None)
             score = min(1.0, rule.score + (CONTEXT_BOOST if cue else 0.0))
-            value = _SEPARATORS.sub("", m.group()) if self.own_type else m.group()
+            value = own_type_value(m.group()) if self.own_type else m.group()
             yield Candidate(rule.type, m.start(), m.end(), score, rule.name, value,
                             (rule.validator,) if rule.validator else (),
                             cues=(cue,) if cue else ())

@@ -38,8 +38,10 @@ _DECIMAL_RE = re.compile(r"(\d+)\.(\d+)")
 
 
 class OwnType(Protocol):
-    """What masking and labelling need of a user's own type (`pisentinel.detect.rules.CustomType`
-    has it); a protocol, so that protect need not import detect."""
+    """What masking, labelling and tokenising need of a user's own type
+    (`pisentinel.detect.rules.CustomType` has it); a protocol, so that protect need not import
+    detect. `value_of` reads a written form as the scanner reads a match of the type, so a
+    column of it gets the tokens its matches in text get."""
 
     @property
     def name_zh(self) -> str: ...
@@ -49,6 +51,7 @@ class OwnType(Protocol):
     def keep_prefix(self) -> int: ...
     @property
     def keep_suffix(self) -> int: ...
+    def value_of(self, text: str) -> str: ...
 
 
 def _own_type(type_code: str, own_types: Mapping[str, OwnType] | None) -> OwnType | None:

@@ -12,10 +12,11 @@ no fake to make for a format only the user knows) keeps the rule's `keep_prefix`
 as scan shows them, and ``label`` and ``generalize`` give the rule's name (``[工号]``). ``token``
 and ``encrypt`` need nothing of the rule: the type code is in the token and in the cipher's
 associated data. protect has no canonical form for a format only the user knows, so a token of a
-type the taxonomy lacks is computed over the finding's `value`, the scanner's reading of the
-match (``GH-123456`` and ``GH一二三四五六`` read as ``GH123456``), as scan's token column is: one
-identifier gets one token however it was written. Built-in types are canonicalised here
-(`normalize_value`) from the raw text.
+type the taxonomy lacks is computed over the scanner's reading of the value (``GH-123456`` and
+``GH一二三四五六`` read as ``GH123456``): in text the finding's `value`, as scan's token column
+is; in a column the cell read by the type's `value_of` (the function that made that `value`):
+one identifier gets one token however it was written and wherever it stands. Built-in types are
+canonicalised here (`normalize_value`) from the raw text.
 
 Findings may overlap (a phone number inside a longer bank-card hit, an address containing a
 name): the longer span wins and anything overlapping it is dropped, so no part of the longer
@@ -103,14 +104,19 @@ def _surrogate_or_mask(type_code: str, value: str, key: bytes | None, lang: str,
     return mask_value(type_code, value, lang, own)
 
 
-def _token_subject(span: PISpan, raw: str) -> str:
-    """What a token of `span` is computed over: `raw` for a taxonomy type, whose written forms
-    `normalize_value` folds; for any other type (a user's) the finding's `value`, since only the
-    scanner that matched it knows how its forms read (separators, Chinese numerals)."""
-    if span.type in pi_types():
+def _token_subject(type_code: str, raw: str, value: object,
+                   own: Mapping[str, OwnType] | None) -> str:
+    """What a token of `raw`, a `type_code` value, is computed over: `raw` for a taxonomy type,
+    whose written forms `normalize_value` folds; for any other type (a user's) the scanner's
+    reading, since only detect knows how its forms read (separators, Chinese numerals): the
+    finding's `value` when there is one (text), else the type's `value_of` of `raw` (a cell),
+    which is the function that made that `value`. Without the type's definition, `raw`."""
+    if type_code in pi_types():
         return raw
-    value = getattr(span, "value", "")  # optional: PISpan need not carry it
-    return value if isinstance(value, str) and value else raw
+    if isinstance(value, str) and value:
+        return value
+    kind = own.get(type_code) if own else None
+    return kind.value_of(raw) if kind is not None else raw
 
 
 def select_spans(findings: Iterable[PISpan], length: int) -> list[PISpan]:
@@ -151,8 +157,10 @@ def redact_text(text: str, findings: Iterable[PISpan], method: Method | str = "m
     pos = 0
     for f in spans:
         parts.append(text[pos : f.start])
-        raw = text[f.start : f.end]
-        parts.append(replace(f.type, _token_subject(f, raw) if method == "token" else raw) or "")
+        subject = text[f.start : f.end]
+        if method == "token":  # a PISpan need not carry a `value`
+            subject = _token_subject(f.type, subject, getattr(f, "value", ""), own_types)
+        parts.append(replace(f.type, subject) or "")
         pos = f.end
     parts.append(text[pos:])
     return "".join(parts)
@@ -165,7 +173,9 @@ def redact_array(array: pa.Array | pa.ChunkedArray | Sequence[str | None], type_
 
     Each distinct value is redacted once (columns repeat values: one phone across many
     bookings), nulls stay null, and ``remove`` gives nulls. ``encrypt`` cells hold the bare
-    ciphertext (the column says the type).
+    ciphertext (the column says the type). A ``token`` of a user's type is computed over the
+    cell as its type in `own_types` reads it, as `redact_text` computes it over the finding's
+    `value`, so a column and a text give one identifier one token.
     """
     arr = array if isinstance(array, pa.Array | pa.ChunkedArray) else pa.array(array, pa.string())
     if isinstance(arr, pa.ChunkedArray):
@@ -174,7 +184,10 @@ def redact_array(array: pa.Array | pa.ChunkedArray | Sequence[str | None], type_
         arr = arr.cast(pa.string())
     encoded = pc.dictionary_encode(arr)
     replace = _replacer(method, key, lang, inline=False, own=own_types)
-    values = [replace(type_code, v) for v in encoded.dictionary.to_pylist()]
+    distinct = encoded.dictionary.to_pylist()
+    if method == "token":
+        distinct = [_token_subject(type_code, v, "", own_types) for v in distinct]
+    values = [replace(type_code, v) for v in distinct]
     return pc.take(pa.array(values, arr.type), encoded.indices)
 
 

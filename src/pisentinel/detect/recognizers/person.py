@@ -41,7 +41,10 @@ def _label_re() -> re.Pattern[str]:
 
 @cache
 def _honorific_re() -> re.Pattern[str]:
-    return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})(?:先生|女士|小姐)")
+    """A name before a polite form of address (王芳女士, 张先生); the forms are the knowledge's
+    `polite_forms`, which the prefilter reads too, so the two cannot drift apart."""
+    forms = "|".join(map(re.escape, _rules()["polite_forms"]))
+    return re.compile(f"({_surname_pattern()}[{_HAN}]{{1,2}})(?:{forms})")
 
 
 @cache
