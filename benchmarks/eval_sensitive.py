@@ -1,11 +1,16 @@
-"""Accuracy of the sensitive-PI types (MEDICAL_HEALTH, RELIGION, BIOMETRIC) — PIPL Art. 28.
+"""Accuracy of the sensitive-PI types (MEDICAL_HEALTH, RELIGION, BIOMETRIC, WHEREABOUTS) — PIPL
+Art. 28.
 
-Two measures, since a lexicon finds the words and the hard part is whose they are:
+Two measures, since finding the words (or the times and places) is easy and the hard part is
+whose they are:
 
 1. Generated ground truth (`pisentinel.synth.sensitive_text`): words planted in sentences about
    a person are gold; the same words about no one (news, notices, ads, privacy policies) are hard
    negatives. "main" wording is for tuning (seed 101); the report uses another seed and the
-   "alt" wording, whose templates and chatter the rules never saw.
+   "alt" wording, whose templates and chatter the rules never saw. Whereabouts
+   (`pisentinel.synth.whereabouts_text`): a person's times and places (parking records,
+   itineraries, check-ins, GPS tracks) against agendas, timetables and opening hours; its span
+   runs from the first time to the last place, so read its overlap columns.
 2. Real text: every sensitive word the lexicons found in the public NER corpora (news, Weibo,
    résumés) and in CAPP-130 app privacy policies, judged by hand before the subject rule was
    written (`benchmarks/labels/sensitive_real.tsv`). Precision and recall are over those
@@ -31,18 +36,23 @@ from eval_detector import Report, evaluate_texts, render  # noqa: E402
 
 from pisentinel.detect import Scanner  # noqa: E402
 from pisentinel.synth.sensitive_text import generate_sensitive_texts  # noqa: E402
+from pisentinel.synth.whereabouts_text import generate_whereabouts_texts  # noqa: E402
 
 TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
 LABELS = HERE / "labels" / "sensitive_real.tsv"
 DATA = HERE.parent.parent / "shared" / "data"
 
 
-def generated(scanner: Scanner, n: int, seed: int, wording: str) -> Report:
-    def scan(text: str) -> list[tuple[str, int, int]]:
-        return [(f.type, f.start, f.end) for f in scanner.scan_text(text) if f.type in TYPES]
+def generated(scanner: Scanner, n: int, seed: int, wording: str, kind: str) -> Report:
+    types = TYPES if kind == "words" else {"WHEREABOUTS"}
+    make = generate_sensitive_texts if kind == "words" else generate_whereabouts_texts
 
-    return evaluate_texts(f"pisentinel · sensitive, {wording} wording (seed {seed})",
-                          generate_sensitive_texts(n, seed, wording), scan)
+    def scan(text: str) -> list[tuple[str, int, int]]:
+        return [(f.type, f.start, f.end) for f in scanner.scan_text(text) if f.type in types]
+
+    title = "health, religion, biometrics" if kind == "words" else "whereabouts"
+    return evaluate_texts(f"pisentinel · {title}, {wording} wording (seed {seed})",
+                          make(n, seed, wording), scan)
 
 
 def real_texts(data: Path) -> dict[str, list[str]]:
@@ -85,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     scanner = Scanner(ner=args.ner)
-    reports = [generated(scanner, args.n, args.seed, w) for w in ("main", "alt")]
+    reports = [generated(scanner, args.n, args.seed, w, kind)
+               for kind in ("words", "whereabouts") for w in ("main", "alt")]
     parts = ["## Sensitive PI: health, religion, biometrics (`benchmarks/eval_sensitive.py`)", "",
              f"`eval_sensitive.py --n {args.n} --seed {args.seed} --ner {args.ner}`, "
              f"{time.strftime('%Y-%m-%d %H:%M')}. Gold = a word in a sentence about a person; "

@@ -8,6 +8,7 @@ import pytest
 from pisentinel.detect import Scanner
 from pisentinel.knowledge import weighted_lexicon
 from pisentinel.synth.sensitive_text import generate_sensitive_texts
+from pisentinel.synth.whereabouts_text import generate_whereabouts_texts
 
 SENSITIVE = {"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"}
 
@@ -98,3 +99,34 @@ def test_generated_gold_is_a_lexicon_word_and_negatives_are_planted() -> None:
     assert all(text[a:e] in words for text, a, e in negatives)
     alt = generate_sensitive_texts(400, 3, "alt")
     assert {s.text for s in alt}.isdisjoint({s.text for s in samples})
+
+
+@pytest.mark.parametrize(("text", "span", "why"), [
+    ("车主浙A12345 3月5日 08:12 驶入西湖文化广场停车场，09:30 驶离",
+     "3月5日 08:12 驶入西湖文化广场停车场，09:30 驶离", "subject: LICENSE_PLATE"),
+    ("入住记录：房客 6月4日 11:37 入住城东宾馆，次日10:05 退房",
+     "6月4日 11:37 入住城东宾馆，次日10:05 退房", "cue; subject: 入住记录"),
+    ("我今天8:30到人民广场，12:10去了中山医院", "8:30到人民广场，12:10去了中山医院", "subject: 我"),
+])
+def test_a_persons_times_and_places_are_whereabouts(
+        rules_only: Scanner, text: str, span: str, why: str) -> None:
+    found = [(text[f.start:f.end], f.explanation.note) for f in rules_only.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found == [(span, why)]
+
+
+@pytest.mark.parametrize("text", [
+    "会议议程：9:00 签到 会展中心一楼大厅，10:30 主题演讲 三号报告厅，14:00 分论坛 五号会议室",
+    "G123次列车 08:15 北京南站发车，12:30 到达上海虹桥站",
+    "班车时刻：7:10 城东广场发车，7:40 金桥大厦发车",
+])
+def test_timetables_and_agendas_are_no_ones_whereabouts(rules_only: Scanner, text: str) -> None:
+    assert [f for f in rules_only.scan_text(text) if f.type == "WHEREABOUTS"] == []
+
+
+def test_generated_whereabouts_gold_runs_from_a_time_to_a_place() -> None:
+    samples = generate_whereabouts_texts(300, 5)
+    gold = [s.text[a:e] for s in samples for _, a, e in s.spans]
+    assert len(gold) > 100 and sum(bool(s.negatives) for s in samples) > 100
+    assert all(g[0].isdigit() and g == g.strip() for g in gold)
+    assert all(not (s.spans and s.negatives) for s in samples)  # one record a text

@@ -194,8 +194,8 @@ class Scanner:
                     c.note = "no person in the sentence"
                     if c.score < self.min_score:
                         continue
-                elif not c.note:
-                    c.note = f"subject: {why}"
+                else:
+                    c.note = f"{c.note}; subject: {why}" if c.note else f"subject: {why}"
             kept.append(c)
         ctx.found = kept
 

@@ -27,6 +27,8 @@ _NOT_ANONYMISED = "些种地个项次天年月日位处类样"
 @dataclass(frozen=True)
 class SubjectRules:
     types: frozenset[str]
+    text_scope_types: frozenset[str]
+    records: re.Pattern[str]
     identifying: frozenset[str]
     speech_verbs: tuple[str, ...]
     persons: re.Pattern[str]
@@ -49,6 +51,8 @@ def subject_rules() -> SubjectRules:
     surnames = "".join(sorted({s for s in lexicon("surnames") if len(s) == 1}))
     return SubjectRules(
         types=frozenset(doc["types"]),
+        text_scope_types=frozenset(doc["text_scope_types"]),
+        records=re.compile(_alternation(doc["record_words"])),
         identifying=frozenset(doc["identifying"]),
         speech_verbs=tuple(doc["speech_verbs"]),
         persons=re.compile(_alternation([*doc["persons"], *doc["not_persons"]])),
@@ -83,7 +87,10 @@ def subject_of(view: str, cand: Candidate, found: Sequence[Candidate]) -> str | 
     """Why the words around `cand` are about a person (a reason without PI in it: a type, a
     word such as 患者, "age"), or None when they name no one."""
     rules = subject_rules()
-    lo, hi = scope(view, cand.start, cand.end)
+    whole = cand.type in rules.text_scope_types
+    if whole and (record := rules.records.search(view)):
+        return record.group()
+    lo, hi = (0, len(view)) if whole else scope(view, cand.start, cand.end)
     label = _field_label(view, rules, max(lo, cand.start - 12), cand.start)
     if label:
         return label

@@ -123,7 +123,17 @@ def _cue_re() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, _rules()["whereabouts_cues"])))
 
 
+@cache
+def _departure_re() -> re.Pattern[str]:
+    verbs = sorted(_rules()["whereabouts_departures"], key=len, reverse=True)
+    return re.compile(f"\\s{{0,2}}(?:{'|'.join(map(re.escape, verbs))})")
+
+
 class WhereaboutsRecognizer(Recognizer):
+    """Two or more points of time and place: a time followed by a place (an address, a GPS
+    position, a named place such as 西湖停车场), or by leaving the last place (驶离, 退房). Whose
+    they are is the scanner's question (`subject.py`): a timetable or an agenda is no one's."""
+
     name = "whereabouts"
     types = ("WHEREABOUTS",)
     families = F.TIME
@@ -133,23 +143,30 @@ class WhereaboutsRecognizer(Recognizer):
         view = ctx.view
         places = [(c.start, c.end) for c in ctx.found
                   if c.type in ("ADDRESS", "GPS_COORDINATE")]
-        pairs: list[tuple[int, int]] = []
+        points: list[tuple[int, int]] = []
         for m in _TIME_RE.finditer(view):
-            near = [p for p in places if 0 <= p[0] - m.end() <= 20]
-            if near:
-                pairs.append((m.start(), near[0][1]))
-                continue
-            pm = _place_re().search(view, m.end(), min(len(view), m.end() + 24))
-            if pm and pm.start() - m.end() <= 10:
-                pairs.append((m.start(), pm.end()))
-        if len(pairs) < 2:
+            end = _place_after(view, m.end(), places)
+            if end is None and points and (left := _departure_re().match(view, m.end())):
+                end = left.end()
+            if end is not None:
+                points.append((m.start(), end))
+        if len(points) < 2:
             return
         cue = _cue_re().search(view)
         plates = any(c.type == "LICENSE_PLATE" for c in ctx.found)
         score = 0.7 + (0.15 if cue else 0.0) + (0.1 if plates else 0.0)
-        yield Candidate("WHEREABOUTS", pairs[0][0], pairs[-1][1], min(score, 0.95),
-                        "time_place_sequence", view[pairs[0][0] : pairs[-1][1]],
-                        ("sequence",), {"points": len(pairs)}, note="cue" if cue else "")
+        yield Candidate("WHEREABOUTS", points[0][0], points[-1][1], min(score, 0.95),
+                        "time_place_sequence", view[points[0][0] : points[-1][1]],
+                        ("sequence",), {"points": len(points)}, note="cue" if cue else "")
+
+
+def _place_after(view: str, at: int, places: list[tuple[int, int]]) -> int | None:
+    """The end of the place a time at `at` is followed by, if any."""
+    near = [p for p in places if 0 <= p[0] - at <= 20]
+    if near:
+        return near[0][1]
+    pm = _place_re().search(view, at, min(len(view), at + 24))
+    return pm.end() if pm and pm.start() - at <= 10 else None
 
 
 RECOGNIZERS = [AddressRecognizer, WhereaboutsRecognizer]

@@ -18,7 +18,8 @@ from pisentinel.knowledge import load_yaml
 PI_TYPES = ("PERSON_NAME", "ADDRESS")
 ANCHORS = frozenset({"CN_ID_CARD", "PHONE_NUMBER", "BANK_CARD", "EMAIL", "LICENSE_PLATE",
                      "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "QQ_NUMBER", "WECHAT_ID",
-                     "ADDRESS", "PERSON_NAME", "MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
+                     "ADDRESS", "PERSON_NAME", "MEDICAL_HEALTH", "RELIGION", "BIOMETRIC",
+                     "WHEREABOUTS"})
 
 
 @cache
@@ -74,7 +75,8 @@ def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
                 c.pattern in _ENDS_WHERE_HAN_ENDS and not han_at(view, c.end)))}
 
 
-_WORD_TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
+_WORD_TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC",
+                     "WHEREABOUTS"})
 
 
 def _name_end_before_words(ctx: ScanContext, start: int, end: int) -> int:
