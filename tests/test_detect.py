@@ -335,3 +335,30 @@ def test_names_after_contact_verbs(text: str, names: list[str]) -> None:
 def test_labels_inside_running_text(text: str, names: list[str]) -> None:
     found = Scanner(ner="off").scan_text(text)
     assert [text[f.start:f.end] for f in found if f.type == "PERSON_NAME"] == names
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("企鹅号《今日看点》2019-11-2309:", []),  # a date glued to its hour: no QQ number
+    ("QQ群公告 2019/11/23 0915", []),
+    ("扣扣 2019.11.23 15:20 发布", []),
+    ("2019-11-23 13812345678", [("PHONE_NUMBER", "13812345678")]),  # a number after the date
+    ("2019-11-2309 138 1234 5678", [("PHONE_NUMBER", "138 1234 5678")]),
+    ("QQ 2019-13-23", [("QQ_NUMBER", "2019-13-23")]),  # month 13: no date, digits join as before
+])
+def test_a_leading_date_joins_no_number(text: str, expected: list[tuple[str, str]]) -> None:
+    """The groups of a date (and a time glued to its day) are no part of any numeric identifier;
+    a number written after the date in the same run is still found."""
+    found = Scanner(ner="off").scan_text(text)
+    assert [(f.type, text[f.start:f.end]) for f in found] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("http://t.cn/aBWxcD9http://t.cn/zQ12abc", []),  # Wx inside a URL is no cue
+    ("见 https://t.cn/wxAbcdef1 详情", []),
+    ("型号HWxiaomi123", []),  # nor glued after a Latin letter
+    ("加Wx: abc_12345", [("WECHAT_ID", "abc_12345")]),
+    ("微信/vx：zhang_san88", [("WECHAT_ID", "zhang_san88")]),
+])
+def test_wechat_cue_inside_a_latin_token(text: str, expected: list[tuple[str, str]]) -> None:
+    found = Scanner(ner="off").scan_text(text)
+    assert [(f.type, text[f.start:f.end]) for f in found] == expected

@@ -93,8 +93,9 @@ def aligned_numbers(
 
 def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitRun, int, int, str]]:
     min_len, max_len = MIN_NUMBER, MAX_NUMBER
-    for run in runs:
-        if run.end - run.start < min_len or _is_decimal(view, run):
+    for whole in runs:
+        run = _after_date(view, whole) if len(whole.groups) > 2 else whole
+        if run is None or run.end - run.start < min_len or _is_decimal(view, run):
             continue
         groups = run.groups
         if len(groups) == 1:  # most runs: one plain number
@@ -113,6 +114,33 @@ def _enumerate_numbers(view: str, runs: list[DigitRun]) -> Iterator[tuple[DigitR
                     break
                 if len(digits) >= min_len:
                     yield run, i, j, digits
+
+
+# A calendar date, 2019-11-23 or 2019年11月23日 (the birth-date recognizer reads it too), or
+# 20191123 written without separators.
+DATE_RE = re.compile(
+    r"(?<![0-9])((?:19|20)[0-9]{2})\s?(?:年|[-/.])\s?([0-9]{1,2})\s?(?:月|[-/.])\s?([0-9]{1,2})日?"
+    r"|(?<![0-9])((?:19|20)[0-9]{2})([01][0-9])([0-3][0-9])(?![0-9])"
+)
+# The time text with its spaces removed glues to the day: 2018-10-3015 is the 30th at 15h.
+_GLUED_TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3])(?:[0-5][0-9]){0,2}")
+
+
+def _after_date(view: str, run: DigitRun) -> DigitRun | None:
+    """The run without the calendar date that leads it (2018-10-30, 2018/10/3015 with a glued
+    hour), or None when nothing follows the date. A timestamp's groups are no part of any phone,
+    QQ or card number, but a number written after the date in the same run still is."""
+    groups = run.groups
+    m = DATE_RE.match(view, run.start)
+    if m is None or m.group(1) is None or m.start(3) != groups[2][0]:
+        return run
+    glued = view[m.end(3) : groups[2][1]]
+    if glued and not _GLUED_TIME_RE.fullmatch(glued):
+        return run
+    if not (1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31):
+        return run
+    rest = groups[3:]
+    return DigitRun(rest[0][0], rest[-1][1], rest) if rest else None
 
 
 # A UUID (request and trace IDs in logs, advertising IDs) is one token: the digits inside it are

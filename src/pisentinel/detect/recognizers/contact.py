@@ -125,10 +125,17 @@ class QQRecognizer(Recognizer):
                             )
 
 
+# A Latin cue glued to a letter or digit is part of another word (HWxiaomi), not a cue.
 _WECHAT_RE = re.compile(
-    r"(?:微信号?|vx|VX|Vx|wx|WX|Wx|薇信|[Vv]信|威信|wechat|WeChat|加[Vv]|加微信?|微)\s*(?:号|id|ID)?\s*[:：是为]?\s*"
-    r"([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
+    r"(?:微信号?|(?<![A-Za-z0-9])(?:vx|VX|Vx|wx|WX|Wx|wechat|WeChat)|薇信|[Vv]信|威信|加[Vv]|加微信?|微)"
+    r"\s*(?:号|id|ID)?\s*[:：是为]?\s*([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
 )
+_URL_RE = re.compile(r"(?:https?://|www\.)[!-~]*")
+
+
+def _in_url(view: str, i: int) -> bool:
+    """Whether view[i] lies in a URL (http://t.cn/zRWxiU4…), whose letters are no cue words."""
+    return any(m.start() < i < m.end() for m in _URL_RE.finditer(view, 0, i + 1))
 
 
 class WeChatRecognizer(Recognizer):
@@ -137,7 +144,10 @@ class WeChatRecognizer(Recognizer):
     families = F.CONTACT_CUE
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
-        for m in _WECHAT_RE.finditer(ctx.view):
+        view = ctx.view
+        for m in _WECHAT_RE.finditer(view):
+            if view[m.start()].isascii() and _in_url(view, m.start()):
+                continue
             yield Candidate("WECHAT_ID", m.start(1), m.end(1), 0.85, "wechat+cue", m.group(1),
                             note="cue")
 

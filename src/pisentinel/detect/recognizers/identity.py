@@ -7,7 +7,13 @@ import re
 from collections.abc import Iterator
 
 from pisentinel.detect import families as F
-from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, aligned_numbers
+from pisentinel.detect.recognizers.base import (
+    DATE_RE,
+    Candidate,
+    Recognizer,
+    ScanContext,
+    aligned_numbers,
+)
 from pisentinel.detect.validators import (
     age_on,
     ascii_digits,
@@ -102,10 +108,6 @@ class TaiwanPermitRecognizer(_LetterNumberRecognizer):
     gate = ("台胞", "台湾", "赴台", "入台")
 
 
-_DATE_RE = re.compile(
-    r"(?<![0-9])((?:19|20)[0-9]{2})\s?(?:年|[-/.])\s?([0-9]{1,2})\s?(?:月|[-/.])\s?([0-9]{1,2})日?"
-    r"|(?<![0-9])((?:19|20)[0-9]{2})([01][0-9])([0-3][0-9])(?![0-9])"
-)
 _BIRTH_CUE_RE = re.compile(
     r"(出生日期|出生年月日|出生年月|出生于|出生|生日|生于|DOB|dob|[Bb]irth(?:day)?)\W{0,3}(?:是|为)?\W{0,2}$"
 )
@@ -120,7 +122,7 @@ class BirthDateRecognizer(Recognizer):
 
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         view = ctx.view
-        for m in _DATE_RE.finditer(view):
+        for m in DATE_RE.finditer(view):
             cue = _BIRTH_CUE_RE.search(view, max(0, m.start() - 10), m.start())
             if not cue:
                 continue
