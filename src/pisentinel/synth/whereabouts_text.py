@@ -76,7 +76,8 @@ def _fill(rng: random.Random, template: str, alt: bool) -> tuple[str, int, int]:
         "p1": lambda: _place(rng, alt), "p2": lambda: _place(rng, alt),
         "p3": lambda: _place(rng, alt),
     }
-    out, start, end = [], -1, -1
+    out: list[str] = []
+    start, end = -1, -1
     for piece in re.split(r"(\{\w+\}|\[|\])", template):
         if piece == "[":
             start = sum(map(len, out))
