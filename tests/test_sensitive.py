@@ -75,6 +75,13 @@ def test_a_column_named_for_the_type_makes_every_cell_a_persons(rules_only: Scan
     assert sorted(zip(found["column"], found["row"], strict=True)) == [("诊断", 0), ("诊断", 1)]
 
 
+def test_in_a_table_of_persons_every_row_is_someone(rules_only: Scanner) -> None:
+    people = pa.record_batch({"姓名": ["张三", "李四"], "备注": ["高血压", "无"]})
+    posts = pa.record_batch({"内容": ["高血压", "无"]})
+    assert rules_only.scan_batch(people, ["备注"]).to_pydict()["row"] == [0]
+    assert rules_only.scan_batch(posts).num_rows == 0
+
+
 def test_a_sensitive_word_is_no_name(rules_only: Scanner) -> None:
     text = "我老公是穆斯林，过年不吃猪肉"
     types = [(f.type, text[f.start:f.end]) for f in rules_only.scan_text(text)]

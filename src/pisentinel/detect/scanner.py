@@ -168,13 +168,14 @@ class Scanner:
             if kept:
                 ctx.found = _resolve_overlaps(ctx.found + kept)
 
-    def _scan_many(self, texts: Sequence[str], families: Sequence[int], header: str = ""
-                   ) -> list[list[Finding]]:
+    def _scan_many(self, texts: Sequence[str], families: Sequence[int], header: str = "",
+                   rows_are_persons: bool = False) -> list[list[Finding]]:
         with _collector_paused():
             ctxs = [self._rules(t, f, header) for t, f in zip(texts, families, strict=True)]
             self._with_model(ctxs)
-            for ctx in ctxs:
-                self._tie_to_person(ctx)
+            if not rows_are_persons:
+                for ctx in ctxs:
+                    self._tie_to_person(ctx)
             return [self._to_findings(ctx) for ctx in ctxs]
 
     def _tie_to_person(self, ctx: ScanContext) -> None:
@@ -259,10 +260,13 @@ class Scanner:
         data = bufs[2].to_pybytes() if bufs[2] is not None else b""
         return self.prefilter.families_for_buffer(data, offsets.astype(np.int64))
 
-    def scan_array(self, arr: pa.Array, header: str | None = None) -> list[tuple[int, Finding]]:
+    def scan_array(self, arr: pa.Array, header: str | None = None,
+                   rows_are_persons: bool = False) -> list[tuple[int, Finding]]:
         """(row, finding) for every finding in a string array. A `header` naming a name or
         address column (姓名, 住址 …) lets a bare cell count as that type, and a user's rule
-        reads its cue words in the header too (a 工号 column of bare numbers)."""
+        reads its cue words in the header too (a 工号 column of bare numbers). With
+        `rows_are_persons` (the table has a 姓名 or 身份证号 column) a disease in any cell is
+        its row's person's, without a person named in the cell."""
         fams = self._families(arr)
         rows = np.flatnonzero(fams)
         out: list[tuple[int, Finding]] = []
@@ -270,7 +274,7 @@ class Scanner:
             texts = arr.take(pa.array(rows)).to_pylist()
             keep = [k for k, t in enumerate(texts) if t]
             found = self._scan_many([texts[k] for k in keep], [int(fams[rows[k]]) for k in keep],
-                                    header or "")
+                                    header or "", rows_are_persons)
             for k, findings in zip(keep, found, strict=True):
                 out.extend((int(rows[k]), f) for f in findings)
         if header and header_says_not_pi(header):
@@ -320,9 +324,12 @@ class Scanner:
             schema = schema.append(pa.field("raw", pa.string()))
         out: dict[str, list[object]] = {f.name: [] for f in schema}
         sensitive = self.sensitivity()
+        identifying = subject_rules().identifying
+        of_persons = any(header_type(n) in identifying for n in batch.schema.names)
         with _collector_paused():
             for name in cols:
-                found = self.scan_array(batch.column(name), header=name)
+                found = self.scan_array(batch.column(name), header=name,
+                                        rows_are_persons=of_persons)
                 findings = [f for _, f in found]
                 out["row"] += [row for row, _ in found]
                 out["column"] += [name] * len(found)
