@@ -137,3 +137,10 @@ def test_generated_whereabouts_gold_runs_from_a_time_to_a_place() -> None:
     assert len(gold) > 100 and sum(bool(s.negatives) for s in samples) > 100
     assert all(g[0].isdigit() and g == g.strip() for g in gold)
     assert all(not (s.spans and s.negatives) for s in samples)  # one record a text
+
+
+def test_a_column_of_diseases_profiles_as_health_data() -> None:
+    from pisentinel.detect.columns import classify_column
+
+    profile = classify_column("备注", ["高血压", "糖尿病", "乙肝", "无", "肺癌"])
+    assert profile.type == "MEDICAL_HEALTH" and profile.value_ratio == 0.8

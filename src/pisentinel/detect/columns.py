@@ -35,12 +35,13 @@ def _rule_scanner() -> Scanner:
 
 
 def value_types(values: Sequence[str], scanner: Scanner | None = None) -> Counter[str]:
-    """For each type, how many values are wholly (≥ 80% of their characters) one finding."""
+    """For each type, how many values are wholly (≥ 80% of their characters) one finding. A
+    value is a cell of some row, so a disease needs no person named beside it."""
     scanner = scanner or _rule_scanner()
     texts = [v.strip() for v in values if v and v.strip()]
     counts: Counter[str] = Counter()
     unexplained = []
-    for text, found in zip(texts, scanner.scan_texts(texts), strict=True):
+    for text, found in zip(texts, scanner.scan_texts(texts, rows_are_persons=True), strict=True):
         seen = {f.type for f in found if (f.end - f.start) >= 0.8 * len(text)}
         if not seen and looks_like_name(text):
             seen.add("PERSON_NAME")

@@ -120,11 +120,15 @@ class Scanner:
     def scan_text(self, text: str) -> list[Finding]:
         return self._scan(text, self.prefilter.families_for_text(text))
 
-    def scan_texts(self, texts: Sequence[str | None]) -> list[list[Finding]]:
+    def scan_texts(self, texts: Sequence[str | None], rows_are_persons: bool = False
+                   ) -> list[list[Finding]]:
+        """`scan_text` of each text; with `rows_are_persons` each text is a cell of a person's
+        record (a column's values), so sensitive words need no person named in it."""
         arr = pa.array(texts, type=pa.large_string())
         fams = self._families(arr)
         picked = [i for i, (t, f) in enumerate(zip(texts, fams, strict=True)) if t and f]
-        found = self._scan_many([texts[i] or "" for i in picked], [int(fams[i]) for i in picked])
+        found = self._scan_many([texts[i] or "" for i in picked], [int(fams[i]) for i in picked],
+                                rows_are_persons=rows_are_persons)
         out: list[list[Finding]] = [[] for _ in texts]
         for i, f in zip(picked, found, strict=True):
             out[i] = f
