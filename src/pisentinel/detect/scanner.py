@@ -183,9 +183,9 @@ class Scanner:
             return [self._to_findings(ctx) for ctx in ctxs]
 
     def _tie_to_person(self, ctx: ScanContext) -> None:
-        """A sensitive word (a disease, a faith) counts only in a sentence about a person; in a
-        column named for it (诊断, 宗教信仰) the row is the person. Run after the model, whose
-        names are persons too."""
+        """A sensitive word (a disease, a faith) or a whereabouts record counts only when the text
+        is about a person (`subject.py`); in a column named for the type (诊断, 宗教信仰) the row
+        is the person. Run after the model, whose names are persons too."""
         rules = subject_rules()
         if not any(c.type in rules.types for c in ctx.found) or (
                 ctx.header and header_type(ctx.header) in rules.types):
