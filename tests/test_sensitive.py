@@ -46,6 +46,9 @@ def test_a_word_about_a_person_is_found_with_its_reason(
     "他们都是佛教徒",
     "我们会收集您的人脸信息用于身份验证",  # a privacy policy's reader
     "本店指纹锁八折促销",
+    "我们不会收集不满十四周岁未成年人的人脸信息",  # an age group
+    "其信息由手机终端处理，我行不留存指纹信息",  # 其: its
+    "请提供您本人的身份证号码和人脸图像",
 ])
 def test_the_same_words_about_no_one_are_not_reported(rules_only: Scanner, text: str) -> None:
     assert _sensitive(rules_only, text) == []

@@ -22,7 +22,8 @@ from pisentinel.knowledge import lexicon, load_yaml
 
 _SENTENCE_ENDS = "。！？!?；;\n"
 _CLAUSE_ENDS = "，,。；;！？!?\n"
-_AGE_RE = re.compile(r"[0-9一二三四五六七八九十]{1,3}周?岁")
+# 9岁, 终年94岁; not an age group (不满十四周岁, 60岁以上).
+_AGE_RE = re.compile(r"(?<![满过0-9一二三四五六七八九十])[0-9一二三四五六七八九十]{1,3}周?岁(?!以[上下内])")
 _NOT_ANONYMISED = "些种地个项次天年月日位处类样"
 
 
