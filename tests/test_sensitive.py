@@ -147,3 +147,11 @@ def test_a_column_of_diseases_profiles_as_health_data() -> None:
 
     profile = classify_column("备注", ["高血压", "糖尿病", "乙肝", "无", "肺癌"])
     assert profile.type == "MEDICAL_HEALTH" and profile.value_ratio == 0.8
+
+
+def test_a_scan_for_one_sensitive_type_finds_what_a_full_scan_finds() -> None:
+    text = "郁轩，佛教徒"  # only the model knows 郁轩 is a name
+    full = [(f.type, f.start) for f in Scanner().scan_text(text) if f.type == "RELIGION"]
+    only = [(f.type, f.start) for f in Scanner(types={"RELIGION"}).scan_text(text)]
+    assert full == only == [("RELIGION", 3)]
+    assert Scanner(ner="off").scan_text(text) == []

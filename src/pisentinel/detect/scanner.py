@@ -159,9 +159,10 @@ class Scanner:
         return ctx
 
     def _with_model(self, ctxs: list[ScanContext]) -> None:
-        """Add the trained model's names and addresses, one batch for all texts."""
-        if self.ner == "off" or (self.types is not None
-                                 and not self.types & {"PERSON_NAME", "ADDRESS"}):
+        """Add the trained model's names and addresses, one batch for all texts. A scan for
+        sensitive types only still needs the names: they are whose the disease is."""
+        if self.ner == "off" or (self.types is not None and not self.types & {
+                "PERSON_NAME", "ADDRESS", *subject_rules().types}):
             return
         for ctx, cands in zip(ctxs, ner_candidates(ctxs, self.ner), strict=True):
             kept = []
