@@ -67,7 +67,7 @@ def _name_chars_re() -> re.Pattern[str]:
     most: scanning only these stretches finds the same names (none holds another character) at
     a third of the cost. The ending character is fed too: `iter_long` reports a name that ends
     inside a longer one's prefix (渡口 in 大渡口|区) only when the next character breaks it."""
-    chars = "".join(map(re.escape, sorted({ch for name in _gazetteer().keys() for ch in name})))
+    chars = "".join(map(re.escape, sorted({ch for name in _gazetteer() for ch in name})))
     return re.compile(f"[{chars}]{{2,}}[^{chars}]?")
 
 
