@@ -127,8 +127,9 @@ class AddressRecognizer(Recognizer):
                             {"finest": finest})
 
 
+# (?=[0-9]): re tries the optional date only where a digit stands, not at every character.
 _TIME_RE = re.compile(
-    r"(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?[0-9]{1,2}[:：时点][0-9]{1,2}分?"
+    r"(?=[0-9])(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?[0-9]{1,2}[:：时点][0-9]{1,2}分?"
     r"(?:[:：][0-9]{2})?"
 )
 
