@@ -63,9 +63,11 @@ _CN_RUN_RE = re.compile(
 _CN_PRESENT_RE = re.compile(f"[{_CN_CHARS}]")
 _CN_FOUR_RE = re.compile(f"[{_CN_CHARS}](?:[^{_CN_CHARS}]*[{_CN_CHARS}]){{3}}")
 
-# Digit groups joined by at most two separators; an ID's check character may end the run.
+# Digit groups joined by at most two separators; an ID's check character may end the run. The
+# first digit is spelled out ([0-9][0-9]*): re skips to a digit only for a pattern that starts
+# with a plain character class.
 DIGIT_RUN_RE = re.compile(
-    r"[0-9]+(?:(?:[ \t\-.·_/]{1,2}(?:\r?\n)?|\r?\n)[0-9]+)*(?:[ \-.·]?[Xx](?![A-Za-z0-9]))?"
+    r"[0-9][0-9]*(?:(?:[ \t\-.·_/]{1,2}(?:\r?\n)?|\r?\n)[0-9]+)*(?:[ \-.·]?[Xx](?![A-Za-z0-9]))?"
 )
 _GROUP_RE = re.compile(r"[0-9]+|[Xx]")
 

@@ -71,6 +71,36 @@ def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
     return sorted(kept, key=lambda c: (c.start, c.end))
 
 
+_Why = tuple[str, str, float, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, str]
+_EXPLANATIONS: dict[_Why, Explanation] = {}
+_MAX_EXPLANATIONS = 4096
+
+
+def _explanation(why: _Why) -> Explanation:
+    """The explanation of these fields, shared by every finding that has them: findings repeat
+    a few hundred explanations, and an `Explanation` (frozen) costs more to build than to look
+    up. The memo is emptied when it outgrows its bound."""
+    expl = _EXPLANATIONS.get(why)
+    if expl is None:
+        if len(_EXPLANATIONS) >= _MAX_EXPLANATIONS:
+            _EXPLANATIONS.clear()
+        expl = _EXPLANATIONS[why] = Explanation(*why)
+    return expl
+
+
+def _descriptions(findings: list[Finding]) -> list[str]:
+    """Each finding's explanation in words, worded once per explanation the findings share
+    (`_explanation`); they all live until the end, so their ids stay theirs."""
+    worded: dict[int, str] = {}
+    out = []
+    for f in findings:
+        words = worded.get(id(f.explanation))
+        if words is None:
+            words = worded[id(f.explanation)] = f.explanation.describe()
+        out.append(words)
+    return out
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Scanning makes many short-lived objects (matches, candidates, findings) and no cycles:
@@ -220,8 +250,9 @@ class Scanner:
             raw = norm.original[start:end]
             if allowed is not None and allowed(raw, c.value):
                 continue
-            expl = Explanation(c.recognizer, c.pattern, c.base_score, c.validators, c.cues,
-                               c.negative_cues, _obfuscated(raw, norm.text[c.start:c.end]), c.note)
+            expl = _explanation((c.recognizer, c.pattern, c.base_score, c.validators, c.cues,
+                                 c.negative_cues, _obfuscated(raw, norm.text[c.start:c.end]),
+                                 c.note))
             attrs = c.attributes or {}
             if wanted is None or c.type in wanted:
                 out.append(Finding(c.type, start, end, c.score, expl, raw, c.value, attrs))
@@ -344,7 +375,7 @@ class Scanner:
                 out["score"] += [f.score for f in findings]
                 out["sensitive"] += [sensitive[f.type] for f in findings]
                 out["masked"] += [masker(f.type, f.text) for f in findings]
-                out["explanation"] += [f.explanation.describe() for f in findings]
+                out["explanation"] += _descriptions(findings)
                 if token is not None:
                     out["token"] += [token(f.type, f.value or f.text) for f in findings]
                 if include_raw:

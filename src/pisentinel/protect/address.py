@@ -10,6 +10,7 @@ a marker heuristic for names the table lacks (new districts, development zones).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -40,17 +41,27 @@ class _Level:
 
     full: frozenset[str]
     any: frozenset[str]
-    longest: int
+    # The lengths (longest first) of the names that start with each two characters: a position
+    # whose two characters start no name is passed over without trying every length.
+    lengths: Mapping[str, tuple[int, ...]]
 
     def ends(self, text: str, pos: int, *, short: bool = True) -> list[int]:
+        lengths = self.lengths.get(text[pos : pos + 2])
+        if lengths is None:
+            return []
         names = self.any if short else self.full
-        top = min(self.longest, len(text) - pos)
-        return [pos + n for n in range(top, 1, -1) if text[pos : pos + n] in names]
+        top = len(text) - pos
+        return [pos + n for n in lengths if n <= top and text[pos : pos + n] in names]
 
 
 def _level(full: set[str], short: set[str]) -> _Level:
     both = full | short
-    return _Level(frozenset(full), frozenset(both), max(map(len, both), default=0))
+    lengths: dict[str, set[int]] = {}
+    for name in both:
+        if len(name) > 1:
+            lengths.setdefault(name[:2], set()).add(len(name))
+    return _Level(frozenset(full), frozenset(both),
+                  {head: tuple(sorted(ns, reverse=True)) for head, ns in lengths.items()})
 
 
 @cache

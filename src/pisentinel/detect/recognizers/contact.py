@@ -47,8 +47,10 @@ class MobileRecognizer(Recognizer):
                                 ("segment",))
 
 
+# Each pattern of this module that starts with a lookbehind or an optional part names its first
+# character in a lookahead: re then tries the rest only where that character stands.
 _LANDLINE_RE = re.compile(
-    r"(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)[ \-]?([2-9][0-9]{6,7})|(0[1-9][0-9]{8,10})"
+    r"(?=[(0])(?<![0-9])(?:\((0[1-9][0-9]{1,2})\)[ \-]?([2-9][0-9]{6,7})|(0[1-9][0-9]{8,10})"
     r"|(0[1-9][0-9]{1,2})[ \-]([2-9][0-9]{6,7}))(?:[-转]([0-9]{1,5}))?(?![0-9])"
 )
 

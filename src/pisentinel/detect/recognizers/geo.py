@@ -10,7 +10,8 @@ from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
 
 _NUM = r"-?[0-9]{1,3}\.[0-9]{4,8}"
-_PAIR_RE = re.compile(rf"(?<![0-9.])({_NUM})°?\s*[,，/;；\s]\s*({_NUM})°?(?![0-9])")
+# (?=[-0-9]): re tries the rest only where a number can start, not at every character.
+_PAIR_RE = re.compile(rf"(?=[-0-9])(?<![0-9.])({_NUM})°?\s*[,，/;；\s]\s*({_NUM})°?(?![0-9])")
 _LABELLED_RE = re.compile(
     rf"(北纬|南纬|东经|西经|[Ll]at(?:itude)?|[Ll](?:ng|on)(?:gitude)?)\W{{0,4}}({_NUM})°?"
 )

@@ -83,18 +83,24 @@ _B = r"(?<![A-Za-z0-9])"
 _E = r"(?![A-Za-z0-9])"
 
 
+def _doc_re(first: str, body: str) -> re.Pattern[str]:
+    """`body` standing alone. The lookahead names what it starts with, so that re tries the
+    rest only where such a character stands (a lookbehind first would try every position)."""
+    return re.compile(f"(?=[{first}])" + _B + body + _E)
+
+
 class PassportRecognizer(_LetterNumberRecognizer):
     name = "passport"
     types = ("PASSPORT",)
-    pattern = re.compile(_B + r"(?:[EeGgDdSsPp][0-9]{8}|[Ee][A-HJ-NP-Za-hj-np-z][0-9]{7})" + _E)
+    pattern = _doc_re("EeGgDdSsPp", r"(?:[EeGgDdSsPp][0-9]{8}|[Ee][A-HJ-NP-Za-hj-np-z][0-9]{7})")
     gate = ("护照", "assport", "ASSPORT", "证件")
 
 
 class HkMacaoPermitRecognizer(_LetterNumberRecognizer):
     name = "hk_macao_permit"
     types = ("HK_MACAO_PERMIT",)
-    pattern = re.compile(
-        _B + r"(?:[CcWw][0-9]{8}|[Cc][A-HJ-NP-Za-hj-np-z][0-9]{7}|[HhMm][0-9]{8}(?:[0-9]{2})?)" + _E
+    pattern = _doc_re(
+        "CcWwHhMm", r"(?:[CcWw][0-9]{8}|[Cc][A-HJ-NP-Za-hj-np-z][0-9]{7}|[HhMm][0-9]{8}(?:[0-9]{2})?)"
     )
     base_score = 0.35
     gate = ("港澳", "通行证", "回乡证", "来往内地")
@@ -103,7 +109,7 @@ class HkMacaoPermitRecognizer(_LetterNumberRecognizer):
 class TaiwanPermitRecognizer(_LetterNumberRecognizer):
     name = "taiwan_permit"
     types = ("TAIWAN_PERMIT",)
-    pattern = re.compile(_B + r"(?:[Tt][0-9]{8}|[0-9]{8}|[0-9]{10}(?:[A-Za-z][0-9]?)?)" + _E)
+    pattern = _doc_re("Tt0-9", r"(?:[Tt][0-9]{8}|[0-9]{8}|[0-9]{10}(?:[A-Za-z][0-9]?)?)")
     base_score = 0.2
     gate = ("台胞", "台湾", "赴台", "入台")
 

@@ -60,6 +60,29 @@ def _gazetteer() -> Any:
 
 
 @cache
+def _name_chars_re() -> re.Pattern[str]:
+    """Stretches of two or more characters that occur in division names, with the character
+    that ends them. The automaton looks up every character it is fed among the thousand first
+    characters of all names, one by one, which a character of no name (我, 的, a digit) costs
+    most: scanning only these stretches finds the same names (none holds another character) at
+    a third of the cost. The ending character is fed too: `iter_long` reports a name that ends
+    inside a longer one's prefix (渡口 in 大渡口|区) only when the next character breaks it."""
+    chars = "".join(map(re.escape, sorted({ch for name in _gazetteer() for ch in name})))
+    return re.compile(f"[{chars}]{{2,}}[^{chars}]?")
+
+
+def gazetteer_hits(view: str) -> list[tuple[int, str]]:
+    """(end index, inclusive; name) of the division names in `view`, longest and without
+    overlaps, as the automaton's `iter_long` over the whole text gives them."""
+    auto = _gazetteer()
+    hits: list[tuple[int, str]] = []
+    for m in _name_chars_re().finditer(view):
+        start = m.start()
+        hits.extend((start + end, name) for end, name in auto.iter_long(m.group()))
+    return hits
+
+
+@cache
 def _label_re() -> re.Pattern[str]:
     labels = sorted(_rules()["address_labels"], key=len, reverse=True)
     return re.compile(f"(?:{'|'.join(map(re.escape, labels))})\\s*[：:为是在]?\\s*")
@@ -88,7 +111,7 @@ class AddressRecognizer(Recognizer):
         view = ctx.view
         covered_to = -1
         starts: list[tuple[int, str]] = [(m.end(), "label") for m in _label_re().finditer(view)]
-        for end, name in _gazetteer().iter_long(view):
+        for end, name in gazetteer_hits(view):
             starts.append((end - len(name) + 1, "gazetteer"))
         for start, how in sorted(starts):
             if start < covered_to:
@@ -104,8 +127,9 @@ class AddressRecognizer(Recognizer):
                             {"finest": finest})
 
 
+# (?=[0-9]): re tries the optional date only where a digit stands, not at every character.
 _TIME_RE = re.compile(
-    r"(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?[0-9]{1,2}[:：时点][0-9]{1,2}分?"
+    r"(?=[0-9])(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?[0-9]{1,2}[:：时点][0-9]{1,2}分?"
     r"(?:[:：][0-9]{2})?"
 )
 
