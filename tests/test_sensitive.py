@@ -155,3 +155,15 @@ def test_a_scan_for_one_sensitive_type_finds_what_a_full_scan_finds() -> None:
     only = [(f.type, f.start) for f in Scanner(types={"RELIGION"}).scan_text(text)]
     assert full == only == [("RELIGION", 3)]
     assert Scanner(ner="off").scan_text(text) == []
+
+
+def test_a_name_cut_before_a_sensitive_word_has_the_cut_value() -> None:
+    text = "学员付峰人脸信息核验通过"
+    names = [f for f in Scanner().scan_text(text) if f.type == "PERSON_NAME"]
+    assert all(f.value == text[f.start:f.end] for f in names)
+
+
+def test_a_name_inside_a_whereabouts_record_stays_whole() -> None:
+    text = "行程：8:30 张伟明到人民广场，12:10 张伟明去了中山医院"
+    found = [(f.type, text[f.start:f.end]) for f in Scanner().scan_text(text)]
+    assert ("PERSON_NAME", "张伟明") in found and any(t == "WHEREABOUTS" for t, _ in found)

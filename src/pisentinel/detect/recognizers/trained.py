@@ -75,8 +75,7 @@ def _firm_name_ends(ctx: ScanContext) -> dict[int, int]:
                 c.pattern in _ENDS_WHERE_HAN_ENDS and not han_at(view, c.end)))}
 
 
-_WORD_TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC",
-                     "WHEREABOUTS"})
+_WORD_TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
 
 
 def _name_end_before_words(ctx: ScanContext, start: int, end: int) -> int:
@@ -126,11 +125,14 @@ def ner_candidates(ctxs: Sequence[ScanContext], mode: str = "near") -> list[list
                                                             f.start, f.end):
                 continue
             start, end = _to_view(ctx, f.start, f.end)
-            if f.type == "PERSON_NAME":
-                end = _name_end_before_words(ctx, start, end)
-            if end - start < 2 or (f.type == "PERSON_NAME" and firm.get(start, end) != end):
+            value = f.text
+            if f.type == "PERSON_NAME" and (cut := _name_end_before_words(ctx, start, end)) < end:
+                if cut - start < 2:
+                    continue
+                end, value = cut, ctx.view[start:cut]
+            if end <= start or (f.type == "PERSON_NAME" and firm.get(start, end) != end):
                 continue
             out[i].append(Candidate(f.type, start, end, _calibrated(f.type, float(f.score)),
-                                    "ner", f.text, ("model",), note=f.explanation.pattern,
+                                    "ner", value, ("model",), note=f.explanation.pattern,
                                     recognizer="ner"))
     return out
