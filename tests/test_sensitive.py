@@ -167,3 +167,13 @@ def test_a_name_inside_a_whereabouts_record_stays_whole() -> None:
     text = "行程：8:30 张伟明到人民广场，12:10 张伟明去了中山医院"
     found = [(f.type, text[f.start:f.end]) for f in Scanner().scan_text(text)]
     assert ("PERSON_NAME", "张伟明") in found and any(t == "WHEREABOUTS" for t, _ in found)
+
+
+def test_the_reason_reads_in_chinese_for_a_chinese_reader(rules_only: Scanner) -> None:
+    text = "患者张三，45岁，诊断：糖尿病。"
+    (found,) = [f for f in rules_only.scan_text(text) if f.type == "MEDICAL_HEALTH"]
+    assert found.explanation.describe("zh").endswith("所指个人:诊断")
+    assert found.explanation.describe("en").endswith("subject: 诊断")
+    plate = "车主浙A12345 3月5日 08:12 驶入西湖文化广场停车场，09:30 驶离"
+    (record,) = [f for f in rules_only.scan_text(plate) if f.type == "WHEREABOUTS"]
+    assert record.explanation.describe("zh").endswith("所指个人:机动车号牌")

@@ -5,6 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pisentinel.knowledge import pi_types
+
+# Recognizers write their notes in English (`cue:出生`, `subject: 患者`); a Chinese reader
+# gets them in Chinese. Prefixes, longest first; what follows a prefix is kept.
+_NOTES_ZH = (("no person in the sentence", "未指向具体个人"), ("nearest label: ", "最近标签:"),
+             ("subject: ", "所指个人:"), ("cue:", "线索词:"), ("cue", "含线索词"), ("age ", "年龄 "))
+_REASONS_ZH = {"age": "年龄", "anonymised name": "某某", "是": "“是”"}
+
+
+def note_zh(note: str) -> str:
+    """A recognizer's note (parts joined by "; ") in Chinese; an unknown part stays as it is."""
+    out = []
+    for part in note.split("; "):
+        for en, zh in _NOTES_ZH:
+            if part == en or (en[-1] in " :" and part.startswith(en)):
+                rest = part[len(en):]
+                if en == "subject: ":
+                    known = pi_types().get(rest)
+                    rest = known.name_zh if known else _REASONS_ZH.get(rest, rest)
+                part = zh + rest
+                break
+        out.append(part)
+    return "; ".join(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
@@ -33,7 +57,7 @@ class Explanation:
             parts.append(("反向上下文:" if lang == "zh" else "negative cues:")
                          + ",".join(self.negative_cues))
         if self.note:
-            parts.append(self.note)
+            parts.append(self.note if lang != "zh" else note_zh(self.note))
         return "; ".join(parts)
 
 
