@@ -131,8 +131,10 @@ def register(app: typer.Typer) -> None:
                                            help="只扫描这些列，逗号分隔 / only these columns."),
         types: str | None = typer.Option(None, "--types",
                                          help="只报告这些类型，逗号分隔 / only these PI types."),
-        min_score: float = typer.Option(DEFAULT_MIN_SCORE, "--min-score", min=0.0, max=1.0,
-                                        help="最低置信度 / minimum score."),
+        min_score: float = typer.Option(
+            DEFAULT_MIN_SCORE, "--min-score", min=0.0, max=1.0,
+            help="最低置信度；0.4 另列出未指向具体个人的疾病、宗教、生物识别词和行程 / minimum score; "
+            "0.4 also lists health, religion, biometric words and itineraries about no one."),
         reveal: bool = typer.Option(
             False, "--reveal", help="在结果中写入原始值（记入审计日志）/ raw values (audited)."),
         workers: int = typer.Option(
