@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pisentinel.detect.recognizers.base import Candidate
+from pisentinel.detect.recognizers.base import Candidate, word_alternation
 from pisentinel.knowledge import load_yaml
 
 
@@ -26,10 +26,6 @@ class CueRules:
     after_re: re.Pattern[str]
 
 
-def _alternation(words: list[str]) -> str:
-    return "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
-
-
 @cache
 def cue_rules(pi_type: str) -> CueRules | None:
     doc = load_yaml("cues.yaml")
@@ -41,8 +37,8 @@ def cue_rules(pi_type: str) -> CueRules | None:
         return None
     parts = []
     if positive:
-        parts.append(f"(?P<pos>{_alternation(positive)})")
-    parts.append(f"(?P<neg>{_alternation(negative)})")
+        parts.append(f"(?P<pos>{word_alternation(positive)})")
+    parts.append(f"(?P<neg>{word_alternation(negative)})")
     return CueRules(
         window=doc["window"],
         negative_window=doc["negative_window"],
@@ -50,7 +46,7 @@ def cue_rules(pi_type: str) -> CueRules | None:
         boost=doc["boost"],
         penalty=doc["penalty"],
         before=re.compile("|".join(parts)),
-        after_re=re.compile(f"\\W{{0,2}}(?P<neg>{_alternation(_AMOUNT_UNITS)})"),
+        after_re=re.compile(f"\\W{{0,2}}(?P<neg>{word_alternation(_AMOUNT_UNITS)})"),
     )
 
 
@@ -82,7 +78,7 @@ def _all_labels() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
     for code, spec in load_yaml("cues.yaml")["types"].items():
         for word in spec.get("positive", []):
             owners.setdefault(word, set()).add(code)
-    return (re.compile(_alternation(list(owners))),
+    return (re.compile(word_alternation(list(owners))),
             {w: frozenset(t) for w, t in owners.items()})
 
 

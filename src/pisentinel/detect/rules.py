@@ -37,7 +37,12 @@ import yaml
 from pisentinel.detect import families as F
 from pisentinel.detect.context import window_start
 from pisentinel.detect.normalize import normalize
-from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.detect.recognizers.base import (
+    Candidate,
+    Recognizer,
+    ScanContext,
+    word_alternation,
+)
 from pisentinel.detect.validators import id18_checksum_ok, luhn_ok, uscc_ok
 from pisentinel.errors import BilingualError
 from pisentinel.knowledge import pi_types
@@ -308,8 +313,7 @@ def _dictionary(where: str, at: str, spec: Any, codes: set[str]) -> PatternRule:
     if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip()
                                                           for w in words):
         raise _bad(where, f"{at}.words 应为非空词语列表", f"{at}.words must be a non-empty list of words")
-    alternation = "|".join(map(re.escape, sorted({w.strip() for w in words}, key=len,
-                                                 reverse=True)))
+    alternation = word_alternation(w.strip() for w in words)
     return PatternRule(pi_type, re.compile(f"(?:{alternation})"), score,
                        name=str(spec.get("name", f"{pi_type}#words{at[13:-1]}")))
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from pisentinel.detect.recognizers.base import Candidate
+from pisentinel.detect.recognizers.base import Candidate, word_alternation
 from pisentinel.knowledge import lexicon, load_yaml
 
 _SENTENCE_ENDS = "。！？!?；;\n"
@@ -44,10 +44,6 @@ class SubjectRules:
     cap: float
 
 
-def _alternation(words: Sequence[str]) -> str:
-    return "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
-
-
 @cache
 def subject_rules() -> SubjectRules:
     doc = load_yaml("cues.yaml")["subjects"]
@@ -55,13 +51,13 @@ def subject_rules() -> SubjectRules:
     return SubjectRules(
         types=frozenset(doc["types"]),
         text_scope_types=frozenset(doc["text_scope_types"]),
-        records=re.compile(_alternation(doc["record_words"])),
+        records=re.compile(word_alternation(doc["record_words"])),
         identifying=frozenset(doc["identifying"]),
         speech_verbs=tuple(doc["speech_verbs"]),
-        persons=re.compile(_alternation([*doc["persons"], *doc["not_persons"]])),
+        persons=re.compile(word_alternation([*doc["persons"], *doc["not_persons"]])),
         not_persons=frozenset(doc["not_persons"]),
         quantifiers=tuple(doc["quantifiers"]),
-        field=re.compile(f"(?:{_alternation(doc['field_labels'])})\\s*[：:]"),
+        field=re.compile(f"(?:{word_alternation(doc['field_labels'])})\\s*[：:]"),
         anonymised=re.compile(f"[{surnames}]某某?(?![{_NOT_ANONYMISED}])"),
         copula=re.compile(r"是[^，,。；;！？!?\n]{0,8}$"),
         copula_types=frozenset(doc["copula_types"]),

@@ -72,6 +72,12 @@ class Recognizer:
 MIN_NUMBER, MAX_NUMBER = 5, 19
 
 
+def word_alternation(words: Iterable[str]) -> str:
+    """The words as one regex alternation, longest first, so that a word wins over its prefix
+    (身份证号 over 身份证): `re` takes the first alternative that matches, not the longest."""
+    return "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
+
+
 def han_at(text: str, i: int) -> bool:
     """Whether text[i] exists and is a CJK unified ideograph (where a Chinese word goes on)."""
     return 0 <= i < len(text) and "\u4e00" <= text[i] <= "\u9fff"

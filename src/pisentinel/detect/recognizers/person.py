@@ -10,7 +10,13 @@ from functools import cache
 from typing import Any
 
 from pisentinel.detect import families as F
-from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext, han_at
+from pisentinel.detect.recognizers.base import (
+    Candidate,
+    Recognizer,
+    ScanContext,
+    han_at,
+    word_alternation,
+)
 from pisentinel.detect.recognizers.lexical import holds_sensitive_word
 from pisentinel.knowledge import lexicon, load_yaml
 
@@ -32,9 +38,8 @@ def _rules() -> dict[str, Any]:
 
 @cache
 def _label_re() -> re.Pattern[str]:
-    labels = sorted(_rules()["name_labels"], key=len, reverse=True)
     return re.compile(
-        f"(?:{'|'.join(map(re.escape, labels))})[：:是为叫\\s]{{0,2}}"
+        f"(?:{word_alternation(_rules()['name_labels'])})[：:是为叫\\s]{{0,2}}"
         f"({_surname_pattern()}[{_HAN}]{{1,2}})"
     )
 

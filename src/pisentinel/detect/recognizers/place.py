@@ -16,7 +16,12 @@ from typing import Any
 import ahocorasick
 
 from pisentinel.detect import families as F
-from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.detect.recognizers.base import (
+    Candidate,
+    Recognizer,
+    ScanContext,
+    word_alternation,
+)
 from pisentinel.knowledge import load_yaml, regions
 
 _FINE_FROM = 5  # index of the first component finer than a village (road, number, building …)
@@ -84,8 +89,7 @@ def gazetteer_hits(view: str) -> list[tuple[int, str]]:
 
 @cache
 def _label_re() -> re.Pattern[str]:
-    labels = sorted(_rules()["address_labels"], key=len, reverse=True)
-    return re.compile(f"(?:{'|'.join(map(re.escape, labels))})\\s*[：:为是在]?\\s*")
+    return re.compile(f"(?:{word_alternation(_rules()['address_labels'])})\\s*[：:为是在]?\\s*")
 
 
 def extend_address(view: str, pos: int) -> tuple[int, int]:
@@ -136,9 +140,8 @@ _TIME_RE = re.compile(
 
 @cache
 def _place_re() -> re.Pattern[str]:
-    suffixes = sorted(_rules()["place_suffixes"], key=len, reverse=True)
     return re.compile(
-        f"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{'|'.join(map(re.escape, suffixes))})"
+        f"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{word_alternation(_rules()['place_suffixes'])})"
     )
 
 
@@ -149,8 +152,7 @@ def _cue_re() -> re.Pattern[str]:
 
 @cache
 def _departure_re() -> re.Pattern[str]:
-    verbs = sorted(_rules()["whereabouts_departures"], key=len, reverse=True)
-    return re.compile(f"\\s{{0,2}}(?:{'|'.join(map(re.escape, verbs))})")
+    return re.compile(f"\\s{{0,2}}(?:{word_alternation(_rules()['whereabouts_departures'])})")
 
 
 class WhereaboutsRecognizer(Recognizer):
