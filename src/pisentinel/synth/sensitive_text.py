@@ -15,6 +15,7 @@ from functools import cache
 
 from pisentinel.knowledge import weighted_lexicon
 from pisentinel.synth.pi_text import Sample, mobile, person_name, resident_id
+from pisentinel.synth.templates import fill_template
 
 _KIN = ("老公", "老婆", "父亲", "母亲", "儿子", "女儿", "外婆", "爷爷", "哥哥", "妹妹")
 _KIN_ALT = ("爸", "妈", "丈夫", "妻子", "孩子", "奶奶", "姐姐", "弟弟", "岳母", "公公")
@@ -76,25 +77,16 @@ def _medical_terms() -> tuple[str, ...]:
             and "报告" not in t and "号" not in t)
 
 
-def _fill(rng: random.Random, template: str, word: str, alt: bool) -> tuple[str, int, int]:
-    """The template with its slots filled; the span of {t}/{p}/{f}/{w}/{b}/{x} (the word)."""
+def _fill(rng: random.Random, template: str, slot: str, word: str, alt: bool
+          ) -> tuple[str, int, int]:
+    """The template with its slots filled; the span of the word (its `slot`: t, p, f, w, b, x)."""
     slots: dict[str, Callable[[], str]] = {
         "name": lambda: person_name(rng), "age": lambda: str(rng.randint(3, 92)),
         "kin": lambda: rng.choice(_KIN_ALT if alt else _KIN), "phone": lambda: mobile(rng),
         "id": lambda: resident_id(rng), "n": lambda: str(rng.randint(100, 99999)),
+        slot: lambda: word,
     }
-    out, start, end, pos = [], -1, -1, 0
-    for m in re.finditer(r"\{(\w+)\}", template):
-        out.append(template[pos:m.start()])
-        key = m.group(1)
-        value = slots[key]() if key in slots else word
-        if key not in slots:
-            start = sum(map(len, out))
-            end = start + len(value)
-        out.append(value)
-        pos = m.end()
-    out.append(template[pos:])
-    return "".join(out), start, end
+    return fill_template(template.replace(f"{{{slot}}}", f"[{{{slot}}}]"), slots)
 
 
 _TEMPLATES: dict[tuple[str, bool, bool], tuple[str, ...]] = {
@@ -118,7 +110,7 @@ def _sentence(rng: random.Random, alt: bool, positive: bool) -> tuple[str, str, 
     slot = re.search(r"\{([tpfwbx])\}", template)
     assert slot is not None
     words = _medical_terms() if slot.group(1) == "t" else _WORDS[slot.group(1)]
-    text, start, end = _fill(rng, template, rng.choice(words), alt)
+    text, start, end = _fill(rng, template, slot.group(1), rng.choice(words), alt)
     return ("planted" if positive else "generic_" + pi_type.lower()), pi_type, text, start, end
 
 

@@ -8,10 +8,10 @@ for tuning, "alt" (other templates) to measure on text the detector was not tune
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 
 from pisentinel.synth.pi_text import Sample, gps_pair, imei, mobile, person_name, plate
+from pisentinel.synth.templates import fill_template
 
 _PLACE_WORDS = ("西湖", "望京", "人民", "中山", "滨江", "城东", "新华", "锦绣", "金桥", "花园")
 _PLACE_KINDS = ("广场", "停车场", "地铁站", "医院", "酒店", "大厦", "商场", "公园", "火车站",
@@ -76,18 +76,7 @@ def _fill(rng: random.Random, template: str, alt: bool) -> tuple[str, int, int]:
         "p1": lambda: _place(rng, alt), "p2": lambda: _place(rng, alt),
         "p3": lambda: _place(rng, alt),
     }
-    out: list[str] = []
-    start, end = -1, -1
-    for piece in re.split(r"(\{\w+\}|\[|\])", template):
-        if piece == "[":
-            start = sum(map(len, out))
-        elif piece == "]":
-            end = sum(map(len, out))
-        elif piece.startswith("{"):
-            out.append(slots[piece[1:-1]]())
-        else:
-            out.append(piece)
-    return "".join(out), start, end
+    return fill_template(template, slots)
 
 
 def generate_whereabouts_texts(n: int, seed: int, wording: str = "main") -> list[Sample]:
