@@ -68,11 +68,14 @@ def _compact(value: str) -> str:
 def own_type_value(text: str) -> str:
     """How a written form of a user's own type reads (``GH-123456``, ``ＧＨ１２３４５６``,
     ``GH一二三四五六`` → ``GH123456``): the normalised view without separators. Its token is
-    computed over this, so it is the one function both a match in text (the finding's `value`)
-    and a whole cell of that type's column (`CustomType.value_of`, what table redaction calls)
-    go through: one identifier gets one token wherever it stands. Normalising is idempotent, so
-    a match already in the view reads the same."""
-    return _SEPARATORS.sub("", normalize(text).text)
+    computed over this, in text (a match's `value`) as in a column (`CustomType.value_of`, what
+    table redaction calls), so one identifier gets one token wherever it stands."""
+    return _view_value(normalize(text).text)
+
+
+def _view_value(view_text: str) -> str:
+    """`own_type_value` of text already in the normalised view (a match of the scan)."""
+    return _SEPARATORS.sub("", view_text)
 
 
 class RulesError(BilingualError):
@@ -174,7 +177,7 @@ class CustomPatternRecognizer(Recognizer):
             before = view[window_start(view, m.start(), CONTEXT_WINDOW) : m.start()]
             cue = next((w for w in rule.context if w in before or w in ctx.header), None)
             score = min(1.0, rule.score + (CONTEXT_BOOST if cue else 0.0))
-            value = own_type_value(m.group()) if self.own_type else m.group()
+            value = _view_value(m.group()) if self.own_type else m.group()
             yield Candidate(rule.type, m.start(), m.end(), score, rule.name, value,
                             (rule.validator,) if rule.validator else (),
                             cues=(cue,) if cue else ())
