@@ -124,12 +124,13 @@ class JobRunner:
     def _rules_files(self, model: Model, params: Mapping[str, Any]) -> dict[str, Any]:
         """Rules-file parameters (manifest `kind: rules`) by their resolved path, which must lie
         inside the folders sources may be read from: the console must not read any file of the
-        server. A path that does not exist is left for the runner to name in its error."""
+        server, nor tell which exist, so a path outside is refused alike, existing or not. A
+        missing file inside is left for the runner to name in its error."""
         out = dict(params)
         for spec in model.manifest.params:
             raw = str(out.get(spec.name) or "").strip() if spec.kind == "rules" else ""
-            if raw and Path(raw).expanduser().exists():
-                out[spec.name] = str(self.sources.allowed_path(raw))
+            if raw:
+                out[spec.name] = str(self.sources.contained_path(raw))
         return out
 
     def get(self, job_id: int) -> Job:
