@@ -413,6 +413,9 @@ def test_rules_files_outside_the_roots_answer_alike_whether_or_not_they_exist(
     r = c.post("/api/v1/jobs", json=job(str(root / "gone.yaml")), headers=h)
     assert r.status_code == 400 and error_code(r) == "invalid_params"
     assert "gone.yaml" in r.json()["error"]["message_en"]
+    # Served without --rules, the form says an empty rules file means built-in types only.
+    form = c.get("/runs/new", params={"model": "pi_inventory"}).text
+    assert 'data-rules-default="builtin"' in form and "留空只用内置类型" in form
 
 
 def test_mapping_can_be_read_and_pinned(app: Any, svc: Services) -> None:
