@@ -336,6 +336,88 @@ def test_registered_paths_stay_inside_the_allowed_roots(app: Any, svc: Services,
     assert r.status_code == 403
 
 
+def _refusals(c: TestClient, url: str, h: dict[str, str], paths: list[str],
+              body: Any = None) -> set[tuple[int, str]]:
+    """The distinct (status, body) answers the paths get; one element when they answer alike."""
+    answers = set()
+    for path in paths:
+        r = c.post(url, json=body(path) if body else {"path": path}, headers=h)
+        answers.add((r.status_code, r.text))
+    return answers
+
+
+def test_paths_outside_the_roots_answer_alike_whether_or_not_they_exist(
+        app: Any, svc: Services, tmp_path: Path) -> None:
+    """No path-existence oracle: outside the allowed roots a missing and an existing path get
+    the same 403 and the same body, through `..`, symlinks inside a root that lead out (to a
+    file, a folder, or nothing), relative paths and `~user`; inside a root, 404 is told apart."""
+    c, csrf = signed_in(app, "analyst")
+    h = {"X-CSRF-Token": csrf}
+    root = svc.settings.workspace / "allowed"
+    (outside := tmp_path / "outside").mkdir()
+    (outside / "secret.csv").write_text("a,b\n1,2\n", "utf-8")
+    (root / "oracle-file.csv").symlink_to(outside / "secret.csv")
+    (root / "oracle-dangling.csv").symlink_to(outside / "gone.csv")
+    (root / "oracle-dir").symlink_to(outside)
+    up = os.path.relpath(outside, root)  # from the root out to the outside folder
+    existing = [str(outside / "secret.csv"), str(outside), "/etc/passwd", "/etc",
+                str(root / "oracle-file.csv"), str(root / "oracle-dir" / "secret.csv"),
+                str(root / up / "secret.csv"), str(root / "no-such-dir" / ".." / up / "secret.csv"),
+                "~/"]
+    missing = [str(outside / "gone.csv"), str(tmp_path / "no" / "such" / "dir"),
+               "/etc/no-such-file", "/no-such-dir/x.csv", str(root / "oracle-dangling.csv"),
+               str(root / "oracle-dir" / "gone.csv"), str(root / up / "gone.csv"),
+               str(root / "no-such-dir" / ".." / up / "gone.csv"), "relative/x.csv",
+               "../../outside/secret.csv", "~no-such-user-pisentinel/x.csv", "~root/x.csv"]
+    answers = _refusals(c, "/api/v1/sources/register", h, existing + missing)
+    assert len(answers) == 1, answers
+    status, text = answers.pop()
+    assert status == 403 and json.loads(text)["error"]["code"] == "path_not_allowed"
+    assert "绝对路径" in json.loads(text)["error"]["message_zh"]
+    assert str(outside) not in text
+
+    r = c.post("/api/v1/sources/register", json={"path": str(root / "gone.csv")}, headers=h)
+    assert r.status_code == 404 and error_code(r) == "no_such_path"
+    (root / "oracle-sub").mkdir()
+    (root / "oracle-ok.csv").write_text("姓名,手机号\n李四,13900000000\n", "utf-8")
+    r = c.post("/api/v1/sources/register", headers=h,
+               json={"path": str(root / "oracle-sub" / ".." / "oracle-ok.csv")})
+    assert r.status_code == 201 and r.json()["path"] == str((root / "oracle-ok.csv").resolve())
+
+    # The console's form answers alike too (same status, same page).
+    pages = {(r.status_code, r.text) for r in (
+        c.post("/sources/register", data={"csrf_token": csrf, "path": p})
+        for p in (str(outside / "secret.csv"), str(outside / "gone.csv")))}
+    assert len(pages) == 1 and pages.pop()[0] == 403
+
+
+def test_rules_files_outside_the_roots_answer_alike_whether_or_not_they_exist(
+        app: Any, svc: Services, tmp_path: Path) -> None:
+    """A run's rules-file parameter is held to the allowed roots without telling which files
+    exist: outside, 403 alike; inside, a missing file is named by the run's own 400."""
+    c, csrf = signed_in(app, "analyst")
+    h = {"X-CSRF-Token": csrf}
+    sid = c.post("/api/v1/sources", headers=h, files={"file": (
+        "staff.csv", b"name,phone\na,13900000000\n", "text/csv")}).json()["id"]
+    (tmp_path / "rules.yaml").write_text("types: {}\n", "utf-8")
+    root = svc.settings.workspace / "allowed"
+    (root / "oracle-rules.yaml").symlink_to(tmp_path / "rules.yaml")
+    job = lambda path: {"model": "pi_inventory", "inputs": {"sources": [sid]},  # noqa: E731
+                        "params": {"rules": path}}
+    answers = _refusals(c, "/api/v1/jobs", h, [
+        str(tmp_path / "rules.yaml"), str(tmp_path / "gone.yaml"), "/etc/passwd",
+        "/etc/no-such.yaml", str(root / "oracle-rules.yaml"), "rules.yaml"], body=job)
+    assert len(answers) == 1, answers
+    status, text = answers.pop()
+    assert status == 403 and json.loads(text)["error"]["code"] == "path_not_allowed"
+    r = c.post("/api/v1/jobs", json=job(str(root / "gone.yaml")), headers=h)
+    assert r.status_code == 400 and error_code(r) == "invalid_params"
+    assert "gone.yaml" in r.json()["error"]["message_en"]
+    # Served without --rules, the form says an empty rules file means built-in types only.
+    form = c.get("/runs/new", params={"model": "pi_inventory"}).text
+    assert 'data-rules-default="builtin"' in form and "留空只用内置类型" in form
+
+
 def test_mapping_can_be_read_and_pinned(app: Any, svc: Services) -> None:
     c, csrf = signed_in(app, "analyst")
     src = next(s for s in svc.sources if s.name.endswith("deployments.csv"))

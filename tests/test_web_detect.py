@@ -4,6 +4,7 @@ real app and store; answers hold offsets and masked values, never the raw PI."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -203,3 +204,105 @@ def test_detect_explains_in_the_language_asked_for(api: Any) -> None:
     assert "validated:segment" in by_type["en"]["PHONE_NUMBER"]["explanation"]
     assert "校验通过:segment" in by_type["zh"]["PHONE_NUMBER"]["explanation"]
     assert by_type["en"]["PHONE_NUMBER"]["masked"] == by_type["zh"]["PHONE_NUMBER"]["masked"]
+
+
+STAFF_IDS = [f"GH{100200 + 7 * i:06d}" for i in range(12)]
+OTHER_RULES = ("types:\n  EMPLOYEE_ID: {name_zh: 员工编号, name_en: staff code, sensitive: false}\n"
+               "patterns:\n  - {type: EMPLOYEE_ID, regex: 'GH[0-9]{6}', score: 0.8}\n")
+
+
+def _finished(client: TestClient, job: dict[str, Any]) -> dict[str, Any]:
+    """The job once it has left queued/running (a minute at most)."""
+    for _ in range(1200):
+        job = client.get(f"/api/v1/jobs/{job['id']}").json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job['id']} still {job['status']}")
+
+
+def _run_lead(client: TestClient, run_id: str) -> dict[str, Any]:
+    """The one pi_inventory lead of a run, as the API's case file shows it."""
+    items = client.get("/api/v1/leads", params={"model": "pi_inventory", "limit": 200}
+                       ).json()["items"]
+    for item in items:
+        case = client.get(f"/api/v1/leads/{item['id']}").json()
+        if case["lead"]["last_run"] == run_id:
+            return case
+    raise AssertionError(f"no lead of run {run_id}")
+
+
+def test_a_console_run_counts_the_served_rules_unless_told_otherwise(tmp_path: Path) -> None:
+    """`serve --rules` is the console's default for a run as it is for /detect: a pi_inventory
+    run started through the API without a rules parameter reads the served file (kept outside
+    the allowed folders, as an operator's file would be), its run record holds that file's
+    digest, and its inventory counts 工号. A path the user names still wins."""
+    from pisentinel.detect.rules import load_rules
+    from pisentinel.web.security import LANG_COOKIE
+    from pisentinel.web.seed import DEMO_PASSWORD
+
+    served, other = tmp_path / "etc" / "rules.yaml", tmp_path / "allowed" / "other.yaml"
+    served.parent.mkdir()
+    other.parent.mkdir()
+    served.write_text("types:\n  EMPLOYEE_ID: {name_zh: 工号, name_en: employee number, "
+                      "sensitive: true}\n"
+                      "patterns:\n  - {type: EMPLOYEE_ID, regex: 'GH[0-9]{6}', score: 0.8}\n",
+                      "utf-8")
+    other.write_text(OTHER_RULES, "utf-8")
+    digest = "sha256:" + load_rules(served).digest
+    svc = Services.build(Settings(workspace=tmp_path / "ws", detection_rules=served,
+                                  allowed_roots=(other.parent,)))
+    seed_users(svc)
+    try:
+        client = TestClient(create_app(svc.settings, svc), base_url="https://testserver")
+        h = {"X-CSRF-Token": client.post("/api/v1/auth/login", json={
+            "username": "analyst", "password": DEMO_PASSWORD}).json()["csrf_token"]}
+        csv = "工号,部门,手机\n" + "".join(f"{e},财务部,139{i:08d}\n"
+                                        for i, e in enumerate(STAFF_IDS))
+        sid = client.post("/api/v1/sources", headers=h, files={
+            "file": ("员工.csv", csv.encode(), "text/csv")}).json()["id"]
+
+        form = client.get("/runs/new", params={"model": "pi_inventory"}).text
+        assert 'data-rules-default="served"' in form and str(served) in form
+        assert "留空则使用服务启动时加载的规则文件" in form and digest[:19] in form
+
+        start = lambda **params: client.post("/api/v1/jobs", headers=h, json={  # noqa: E731
+            "model": "pi_inventory", "inputs": {"sources": [sid]}, "params": params})
+        r = start()
+        assert r.status_code == 202, r.text
+        assert r.json()["params"]["rules"] == str(served.resolve())
+        job = _finished(client, r.json())
+        assert job["status"] == "succeeded", job["error"]
+        params = client.get(f"/api/v1/runs/{job['run_id']}").json()["params"]
+        assert params["rules"] == str(served.resolve()) and params["rules_digest"] == digest
+        lead = _run_lead(client, job["run_id"])["lead"]
+        own, = [e for e in lead["evidence"] if e["column"] == "工号"]
+        assert (own["detail"]["type"], own["detail"]["type_zh"], own["detail"]["rows"]) == (
+            "EMPLOYEE_ID", "工号", 12)
+        assert "工号" in lead["summary_zh"] and not any(e in json.dumps(lead) for e in STAFF_IDS)
+
+        page = client.get(f"/jobs/{job['id']}").text
+        assert "规则文件" in page and str(served.resolve()) in page and "服务默认规则" in page
+        assert digest[:19] in page
+        client.cookies.set(LANG_COOKIE, "en")
+        page = client.get(f"/jobs/{job['id']}").text
+        assert "Rules file" in page and "server default" in page
+        client.cookies.set(LANG_COOKIE, "zh")
+
+        # An empty value, or the served file named outright, is the same run.
+        for again in (start(rules=""), start(rules=str(served))):
+            assert again.status_code == 202, again.text
+            assert _finished(client, again.json())["run_id"] == job["run_id"]
+
+        # A file the user names wins: its digest, its name for the type, no served chip.
+        mine = _finished(client, start(rules=str(other)).json())
+        assert mine["status"] == "succeeded" and mine["run_id"] != job["run_id"]
+        params = client.get(f"/api/v1/runs/{mine['run_id']}").json()["params"]
+        assert params["rules"] == str(other.resolve())
+        assert params["rules_digest"] == "sha256:" + load_rules(other).digest
+        lead = _run_lead(client, mine["run_id"])["lead"]  # the same dataset's lead, refreshed
+        assert "员工编号" in lead["summary_zh"] and "敏感个人信息：工号" not in lead["summary_zh"]
+        page = client.get(f"/jobs/{mine['id']}").text
+        assert str(other.resolve()) in page and "服务默认规则" not in page
+    finally:
+        svc.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from pisentinel.leads import LeadStatus, SeverityLevel
 from pisentinel.leads.model import TRANSITIONS
 from pisentinel.leads.reports.context import lead_number
+from pisentinel.leads.store import Run
 from pisentinel.models import available_models
 from pisentinel.web import api
 from pisentinel.web.accounts import Principal
@@ -25,6 +27,7 @@ from pisentinel.web.app import HERE
 from pisentinel.web.detect import NerMode
 from pisentinel.web.errors import ApiError
 from pisentinel.web.i18n import LANGS, STRINGS, text
+from pisentinel.web.jobs import Job
 from pisentinel.web.queries import LeadFilter, case_file, dashboard, lead_graph, list_leads
 from pisentinel.web.roles import Role
 from pisentinel.web.security import (
@@ -305,7 +308,32 @@ def new_run_page(*, request: Request, model: Annotated[str | None, Query(max_len
     sources = list(svc.sources)
     template = "_run_form.html" if request.headers.get("hx-request") == "true" else "run_new.html"
     return render(request, template, who, nav="runs", models=models, model=chosen,
-                  sources=sources, preselect=source)
+                  sources=sources, preselect=source, served_rules=_served_rules(svc))
+
+
+def _served_rules(svc: Services) -> dict[str, str] | None:
+    """The served rules file (`serve --rules`) as the run form names it: an empty rules
+    parameter means this file, not "built-in types only" as the manifest says for the CLI."""
+    if svc.jobs.served_rules is None:
+        return None
+    return {"path": str(svc.jobs.served_rules),
+            "digest": f"sha256:{svc.rules.digest}" if svc.rules else ""}
+
+
+def _rules_used(job: Job, run: Run | None, served: Path | None) -> list[dict[str, Any]]:
+    """Per rules parameter of the job's model, the file the run used and the digest its record
+    holds (none before the record exists): whoever reads the run must see whose PI types were
+    counted, and whether they were the server's own."""
+    model = available_models().get(job.model)
+    params = run.params if run else job.params
+    out = []
+    for spec in model.manifest.params if model else ():
+        if spec.kind == "rules":
+            path = str(params.get(spec.name) or "")
+            out.append({"name": spec.name, "path": path,
+                        "digest": str(params.get(f"{spec.name}_digest") or ""),
+                        "served": bool(path) and served is not None and path == str(served)})
+    return out
 
 
 @router.post("/runs/new")
@@ -352,7 +380,8 @@ def job_page(request: Request, job_id: api.ObjId, who: Annotated[Principal, Depe
                                                    if i.kind == "table") + 2) if model else 1
     template = "_job_status.html" if request.headers.get("hx-request") == "true" else "job.html"
     return render(request, template, who, nav="runs", job=job, run=run, run_leads=run_leads,
-                  total_steps=total_steps)
+                  total_steps=total_steps,
+                  rules_used=_rules_used(job, run, svc.jobs.served_rules))
 
 
 @router.get("/runs/{run_id}/export")

@@ -113,6 +113,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "new_run": ("新建运行", "New run"),
     "start_run": ("开始运行", "Start run"),
     "params": ("参数", "Parameters"),
+    "rules_file": ("规则文件", "Rules file"),
+    "param_rules": ("自定义规则 YAML 文件（格式同 scan --rules）",
+                    "Detection-rules YAML file (as for scan --rules)"),
+    "rules_default_served": ("留空则使用服务启动时加载的规则文件（企业自定义类型）：",
+                             "Empty: the rules file the server was started with (your own "
+                             "types): "),
+    "rules_default_builtin": ("留空只用内置类型；文件须位于允许读取的目录内。",
+                              "Empty: built-in types only; the file must lie inside an allowed "
+                              "folder."),
+    "rules_served": ("服务默认规则", "server default"),
+    "rules_none": ("未用规则文件（仅内置类型）", "none (built-in types only)"),
     "inputs": ("输入", "Inputs"),
     "choose_sources": ("选择数据源", "choose sources"),
     "jobs": ("运行任务", "Run jobs"),

@@ -26,7 +26,7 @@ from pisentinel.leads import schema as t
 from pisentinel.models import Model, UnknownModel, get_model
 from pisentinel.web.errors import ApiError
 from pisentinel.web.reveal import RevealStore, index_run
-from pisentinel.web.sources import SourceRegistry
+from pisentinel.web.sources import SourceRegistry, resolve_user_path
 
 __all__ = ["Job", "JobRunner"]
 
@@ -68,8 +68,10 @@ def _job(r: sa.RowMapping) -> Job:
 
 class JobRunner:
     def __init__(self, store: LeadStore, sources: SourceRegistry, reveals: RevealStore,
-                 workspace: Path, *, workers: int = 1, max_index_cells: int = 2_000_000) -> None:
+                 workspace: Path, *, workers: int = 1, max_index_cells: int = 2_000_000,
+                 served_rules: Path | None = None) -> None:
         self.store = store
+        self.served_rules = served_rules.expanduser().resolve() if served_rules else None
         self.sources = sources
         self.reveals = reveals
         self.workspace = workspace
@@ -122,15 +124,28 @@ class JobRunner:
         return self.get(jid)
 
     def _rules_files(self, model: Model, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Rules-file parameters (manifest `kind: rules`) by their resolved path, which must lie
-        inside the folders sources may be read from: the console must not read any file of the
-        server. A path that does not exist is left for the runner to name in its error."""
+        """Rules-file parameters (manifest `kind: rules`) by their resolved path. An empty one
+        is the served rules file (`serve --rules`): the company's own types are what the
+        console detects with, so a run counts them too unless another file is named."""
         out = dict(params)
         for spec in model.manifest.params:
-            raw = str(out.get(spec.name) or "").strip() if spec.kind == "rules" else ""
-            if raw and Path(raw).expanduser().exists():
-                out[spec.name] = str(self.sources.allowed_path(raw))
+            if spec.kind != "rules":
+                continue
+            raw = str(out.get(spec.name) or "").strip()
+            if raw:
+                out[spec.name] = str(self._rules_path(raw))
+            elif self.served_rules is not None:
+                out[spec.name] = str(self.served_rules)
         return out
+
+    def _rules_path(self, raw: str) -> Path:
+        """A rules file named by the user must lie inside the folders sources may be read from:
+        the console must not read any file of the server, nor tell which exist (a path outside
+        is refused the same way, existing or not). The served rules file may be named wherever
+        it lies. A missing file inside is left for the runner to name in its error."""
+        if self.served_rules is not None and resolve_user_path(raw) == self.served_rules:
+            return self.served_rules
+        return self.sources.contained_path(raw)
 
     def get(self, job_id: int) -> Job:
         with self.store.engine.connect() as conn:

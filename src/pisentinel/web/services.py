@@ -42,7 +42,8 @@ class Services:
         reveals = RevealStore(store, load_project_key(settings.workspace))
         jobs = JobRunner(store, sources, reveals, settings.workspace,
                          workers=settings.run_workers,
-                         max_index_cells=settings.reveal_index_max_cells)
+                         max_index_cells=settings.reveal_index_max_cells,
+                         served_rules=settings.detection_rules)
         return cls(settings, store, accounts, sources, reveals, jobs, rules)
 
     def close(self) -> None:

@@ -4,12 +4,14 @@ and the column mapping an analyst fixed for each model input.
 Uploads are streamed to ``<workspace>/uploads/<random>/<safe name>`` under a size limit; the
 name keeps letters, digits, Han characters, dots, dashes and underscores of the file's base
 name only, so no name can climb out of its folder. A path registered by an analyst must resolve
-(symlinks followed) inside one of the allowed roots. The schema shown is headers and the PI type
+(symlinks followed) inside one of the allowed roots; one outside gets the same 403 whether or not
+it exists, so the answer maps nothing of the server's disk. The schema shown is headers and the PI type
 each column's values hold — never the values."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import shutil
@@ -27,7 +29,8 @@ from pisentinel.leads import LeadStore
 from pisentinel.leads import schema as t
 from pisentinel.web.errors import ApiError
 
-__all__ = ["DataSource", "SourceRegistry", "safe_filename"]
+__all__ = ["DataSource", "SourceRegistry", "path_not_allowed", "resolve_user_path",
+           "safe_filename"]
 
 _UNSAFE = re.compile(r"[^0-9A-Za-z\u3400-\u9fff._\-]+")
 SAMPLE_ROWS = 200
@@ -90,6 +93,39 @@ def profile_columns(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def path_not_allowed() -> ApiError:
+    """The one answer for every path outside the allowed roots, existing or not."""
+    return ApiError(403, "path_not_allowed", "该路径不在允许读取的目录内（须为允许目录内的绝对路径）",
+                    "that path is outside the folders sources may be read from "
+                    "(give an absolute path inside one)")
+
+
+def resolve_user_path(raw_path: str) -> Path:
+    """A path typed by a user, resolved the same way whether or not it exists: ``..`` taken
+    lexically first (a missing or symlinked folder before it changes nothing, so the answer
+    cannot tell whether it exists), then the symlinks that exist followed. Relative paths and
+    ``~user`` mean something only on the server, so they are refused as outside; an empty path
+    or one with a NUL byte is a 400."""
+    if not raw_path or "\x00" in raw_path:
+        raise ApiError(400, "invalid_path", "路径无效", "invalid path")
+    home = raw_path == "~" or raw_path.startswith("~/")  # the server's own user only
+    expanded = os.path.expanduser(raw_path) if home else raw_path
+    if not os.path.isabs(expanded):
+        raise path_not_allowed()
+    try:
+        return Path(os.path.realpath(os.path.normpath(expanded)))
+    except (OSError, ValueError):  # a race or an odd name: refuse, never tell why
+        raise path_not_allowed() from None
+
+
+def _exists(path: Path) -> bool:
+    """Whether the path exists; a folder on the way that cannot be read counts as missing."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _file_hash(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -139,16 +175,25 @@ class SourceRegistry:
         return self._add((name or path.name)[:255], path, "path", by)
 
     def allowed_path(self, raw_path: str) -> Path:
-        """The path resolved, if it lies inside an allowed root; else ApiError 403."""
-        if not raw_path or "\x00" in raw_path:
-            raise ApiError(400, "invalid_path", "路径无效", "invalid path")
-        try:
-            path = Path(raw_path).expanduser().resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise ApiError(404, "no_such_path", "路径不存在", "no such path") from None
+        """The path resolved, if it lies inside an allowed root and exists. Outside the roots
+        the answer is the same 403 whether or not the path exists (see :meth:`contained_path`);
+        only inside may "no such path" (404) be told apart."""
+        path = self.contained_path(raw_path)
+        if not _exists(path):
+            raise ApiError(404, "no_such_path", "路径不存在", "no such path")
+        return path
+
+    def contained_path(self, raw_path: str) -> Path:
+        """The path resolved (:func:`resolve_user_path`) without asking whether it exists, if it
+        lies inside an allowed root; else the one 403 of :func:`path_not_allowed`.
+
+        Resolving strictly first would answer "no such path" for a missing file anywhere and
+        "not allowed" for an existing one: any signed-in user could map the server's files. So
+        containment is checked first and on the resolved path, where a symlink inside a root
+        that points out has already led out."""
+        path = resolve_user_path(raw_path)
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise ApiError(403, "path_not_allowed", "该路径不在允许读取的目录内",
-                           "that path is outside the folders sources may be read from")
+            raise path_not_allowed()
         return path
 
     def _add(self, name: str, path: Path, origin: str, by: str) -> DataSource:
