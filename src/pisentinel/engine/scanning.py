@@ -5,18 +5,24 @@ give identical findings by construction. It must be importable in a fresh worker
 or a Spark Python worker): module-level state is only the per-process scanner cache.
 
 Tokens are keyed pseudonyms of the normalised value (`pisentinel.protect.pseudonym_token`); the
-mask is the display form (`pisentinel.protect.mask_value`, as the scanner applies it). Engine
-sits above detect and protect, so it imports them directly."""
+mask is the display form (`pisentinel.protect.mask_value`, which the scanner gives a user's own
+types so that they keep their rules' counts). A user's detection rules travel inside the job:
+`DetectionRules` is plain data whose compiled patterns pickle as their source, so a worker gets
+the rules themselves (not a path it may be unable to read on an executor) and builds one
+scanner per rules it meets."""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 
+from pisentinel.detect.rules import DetectionRules
 from pisentinel.detect.scanner import Scanner
 from pisentinel.protect import pseudonym_token
 
@@ -24,6 +30,7 @@ __all__ = [
     "FINDING_COLUMNS",
     "ScanJob",
     "findings_schema",
+    "rules_key",
     "scan_rows",
     "scan_stream",
 ]
@@ -51,7 +58,10 @@ def findings_schema(id_type: pa.DataType, with_source: bool) -> pa.Schema:
 @dataclass(frozen=True)
 class ScanJob:
     """What a scan worker needs besides the batch (picklable: it travels to worker processes
-    and Spark executors)."""
+    and Spark executors). `rules` are the user's detection rules, None for the built-in types
+    only; `rules_key` names them for the worker's scanner cache and is computed here, in the
+    process that made the job, so every copy of the job names its rules alike. Neither the key
+    nor the rules (whose word lists may hold names) are shown in the job's repr."""
 
     columns: tuple[str, ...]
     key: bytes = field(repr=False)
@@ -59,19 +69,49 @@ class ScanJob:
     min_score: float
     id_column: str
     with_source: bool
+    rules: DetectionRules | None = field(default=None, repr=False)
+    rules_key: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules_key", rules_key(self.rules))
 
 
-@cache
-def _scanner(types: tuple[str, ...] | None, min_score: float) -> Scanner:
-    return Scanner(types=types, min_score=min_score)
+def rules_key(rules: DetectionRules | None) -> str:
+    """What tells one set of rules from another: the file's SHA-256 when the rules were read
+    from one (`load_rules`), else a hash of their pickled content (rules built in code have no
+    file); "" for no rules."""
+    if rules is None:
+        return ""
+    if rules.digest:
+        return f"sha256:{rules.digest}"
+    return "pickle:" + hashlib.sha256(pickle.dumps(rules)).hexdigest()
+
+
+_SCANNERS: dict[tuple[tuple[str, ...] | None, float, str], Scanner] = {}
+_MAX_SCANNERS = 8
+
+
+def _scanner(job: ScanJob) -> Scanner:
+    """The process's scanner for the job's types, score and rules, built once: building
+    compiles the prefilter, which costs more than scanning a batch. Each batch brings its own
+    unpickled copy of the rules, so the cache is keyed by `rules_key`, not by the object. The
+    cache is emptied when a long-lived process (the web console) outgrows its bound."""
+    key = (job.types, job.min_score, job.rules_key)
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        if len(_SCANNERS) >= _MAX_SCANNERS:
+            _SCANNERS.clear()
+        scanner = _SCANNERS[key] = Scanner(types=job.types, min_score=job.min_score,
+                                           rules=job.rules)
+    return scanner
 
 
 def scan_rows(batch: pa.RecordBatch, job: ScanJob) -> pa.RecordBatch:
     """Findings of `job.columns` in `batch`, each tagged with the row's `job.id_column` value
-    (and its `_source` when `job.with_source`). The scanner masks each value (protect's
-    `mask_value`) and `pseudonym_token` under the job's key tokens it."""
-    found = _scanner(job.types, job.min_score).scan_batch(
-        batch, list(job.columns), token=partial(pseudonym_token, key=job.key))
+    (and its `_source` when `job.with_source`). The scanner masks (a user's type by its own
+    rules' keep counts) and `pseudonym_token` under the job's key tokens each value."""
+    found = _scanner(job).scan_batch(batch, list(job.columns),
+                                     token=partial(pseudonym_token, key=job.key))
     schema = findings_schema(batch.schema.field(job.id_column).type, job.with_source)
     rows = pa.array(found.column("row").to_numpy(zero_copy_only=False).astype(np.int64))
     arrays: list[pa.Array] = [batch.column(job.id_column).take(rows)]
