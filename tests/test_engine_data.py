@@ -73,6 +73,53 @@ def booking_rows(n: int = 240, seed: int = 7) -> list[dict[str, str]]:
     return rows
 
 
+STUDENT_RULES = """
+types:
+  STUDENT_ID: {name_zh: 学号, name_en: student number, mask: {keep_prefix: 2, keep_suffix: 2}}
+patterns:
+  - {type: STUDENT_ID, regex: 'XH[0-9]{8}', score: 0.6, context: [学号]}
+allow:
+  values: [XH00000000]
+"""
+"""A school's own identifier type, as a procuratorate's rules file would add it: 学号 written
+XH and eight digits, with the sample number of a form on the allow list."""
+SAMPLE_STUDENT_ID = "XH00000000"
+
+
+def student_id(rng: random.Random) -> str:
+    """A student number in the STUDENT_RULES format (made up)."""
+    return "XH" + "".join(str(rng.randrange(10)) for _ in range(8))
+
+
+def full_width(text: str) -> str:
+    """ASCII letters and digits in their full-width forms (ＸＨ１２…), as some posts write them."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def student_texts(n: int = 120, seed: int = 11) -> tuple[list[str], dict[int, str]]:
+    """Texts naming made-up students: a student number with a parent's phone, the previous
+    row's number again in full width, a sample number the rules allow, and a text with a phone
+    only. Returns the texts and, by 1-based row, the student number each names (ASCII)."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    named: dict[int, str] = {}
+    sid = student_id(rng)
+    for i in range(1, n + 1):
+        kind = i % 4
+        if kind == 0:
+            sid = student_id(rng)
+            texts.append(f"三年级二班学生，学号{sid}，家长电话{phone(rng)}")
+            named[i] = sid
+        elif kind == 1:
+            texts.append(f"学号：{full_width(sid)}，住校")
+            named[i] = sid
+        elif kind == 2:
+            texts.append(f"填表示例：学号{SAMPLE_STUDENT_ID}，请勿照抄")
+        else:
+            texts.append(f"失物招领，请联系{phone(rng)}")
+    return texts, named
+
+
 def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "gbk",
               sep: str = ",") -> Path:
     lines = [sep.join(HEADERS)] + [sep.join(r[h] for h in HEADERS) for r in rows]

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from pisentinel.detect.rules import CustomType, DetectionRules, PatternRule, load_rules
 from pisentinel.engine.base import Engine, InputTable, ScanRequest
 from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.factory import open_engine
 from pisentinel.engine.mapping import MappingError
 from pisentinel.engine.scanning import ScanJob, scan_rows
 from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError
+from pisentinel.protect import pseudonym_token
 from test_engine_data import (
     MAPPING,
     OPTIONAL,
     QUERIES,
     REQUIRED,
+    SAMPLE_STUDENT_ID,
+    STUDENT_RULES,
     booking_rows,
     normalise,
+    student_texts,
     write_csv,
     write_jsonl,
     write_parquet,
@@ -245,6 +251,70 @@ def test_scan_tokens_depend_on_the_key_and_a_custom_id_column(
     assert all(r["token"] != two[r["row_id"]] for r in one)
     with pytest.raises(KeyError):
         engine.scan(ScanRequest("people", ["nope"], "f3"), KEY)
+
+
+def _students(texts: list[str]) -> pa.Table:
+    return pa.table({"_row": pa.array(range(1, len(texts) + 1), pa.int64()), "text": texts})
+
+
+def test_scan_with_rules_finds_masks_and_tokens_the_users_type_in_pool_and_in_process(
+        tmp_path: Path) -> None:
+    """A rules file's own type (学号) reaches the engine's scan, in the process and in the
+    worker pool alike: found, masked by its own keep counts, tokened as a column of it would
+    be (one token for one number, however written), the allow list honoured; a scan without
+    the rules finds the same built-in findings and no 学号."""
+    (tmp_path / "rules.yaml").write_text(STUDENT_RULES, encoding="utf-8")
+    rules = load_rules(tmp_path / "rules.yaml")
+    texts, named = student_texts(120)
+    results, plain = [], []
+    for workers, batch_rows in ((1, 10_000), (2, 16)):
+        with DuckDBEngine(tmp_path / f"ws{workers}", workers=workers,
+                          batch_rows=batch_rows) as eng:
+            eng.register("students", _students(texts))
+            eng.scan(ScanRequest("students", ["text"], "findings", rules=rules), KEY)
+            eng.scan(ScanRequest("students", ["text"], "plain"), KEY)
+            results.append(eng.query("SELECT * FROM findings").to_pylist())
+            plain.append(eng.query("SELECT * FROM plain").to_pylist())
+    assert normalise(pa.Table.from_pylist(results[0])) == normalise(
+        pa.Table.from_pylist(results[1]))
+    own = {f["row_id"]: f for f in results[0] if f["type"] == "STUDENT_ID"}
+    assert set(own) == set(named)  # the allowed sample number is not flagged
+    value_of = rules.types["STUDENT_ID"].value_of
+    for row, f in own.items():
+        text = texts[row - 1]
+        assert f["token"] == pseudonym_token("STUDENT_ID", value_of(text[f["start"]:f["end"]]),
+                                             KEY) == pseudonym_token("STUDENT_ID", named[row],
+                                                                     KEY)
+        assert f["masked"].count("*") == 6 and named[row][2:8] not in f["masked"]
+    assert own[4]["token"] == own[5]["token"] and own[5]["masked"] == "ＸＨ******９０"
+    assert not [f for f in results[0] if SAMPLE_STUDENT_ID in f["masked"]]
+    assert not any(f["type"] == "STUDENT_ID" for rows in plain for f in rows)
+    built_in = [f for f in results[0] if f["type"] != "STUDENT_ID"]
+    assert built_in and normalise(pa.Table.from_pylist(built_in)) == normalise(
+        pa.Table.from_pylist(plain[0]))
+
+
+def _code_rules(regex: str) -> DetectionRules:
+    """Rules built in code, without a file and so without a file digest."""
+    return DetectionRules(
+        types={"STUDENT_ID": CustomType("STUDENT_ID", "学号", "student number", False, 2, 2)},
+        patterns=(PatternRule("STUDENT_ID", re.compile(regex), 0.6),))
+
+
+def test_scan_jobs_with_rules_built_in_code_do_not_share_a_scanner() -> None:
+    """A worker caches one scanner per rules; rules without a file digest must still not be
+    taken for one another (nor for no rules), and a pickled job keeps its rules."""
+    batch = _students(["学号XH12345678", "学号XH1234567"]).to_batches()[0]
+    eight, seven = _code_rules("XH[0-9]{8}"), _code_rules("XH[0-9]{7}(?![0-9])")
+    jobs = [ScanJob(("text",), KEY, None, 0.5, "_row", False, rules)
+            for rules in (eight, seven, None)]
+    assert len({job.rules_key for job in jobs}) == 3
+    assert ScanJob(("text",), KEY, None, 0.5, "_row", False,
+                   _code_rules("XH[0-9]{8}")).rules_key == jobs[0].rules_key
+    found = [[(r["row_id"], r["type"]) for r in scan_rows(batch, pickle.loads(pickle.dumps(job)))
+              .to_pylist()] for job in jobs]
+    assert found == [[(1, "STUDENT_ID")], [(2, "STUDENT_ID")], []]
+    assert "XH" not in repr(jobs[0]) and "test-key" not in repr(jobs[0])
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from pisentinel.detect.rules import load_rules
 from pisentinel.engine.base import Engine, InputTable, ScanRequest
 from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.mapping import MappingError
@@ -23,8 +24,10 @@ from test_engine_data import (
     OPTIONAL,
     QUERIES,
     REQUIRED,
+    STUDENT_RULES,
     booking_rows,
     normalise,
+    student_texts,
     write_csv,
     write_jsonl,
     write_parquet,
@@ -138,6 +141,27 @@ def test_scan_findings_equal_duckdb(engines: tuple[DuckDBEngine, Any]) -> None:
     assert {r[0] for r in found} >= set(range(1, 61))
     _same(duck, spk, "SELECT type, \"column\", count(*) AS n, count(DISTINCT token) AS t "
                      "FROM findings GROUP BY type, \"column\"")
+
+
+def test_scan_with_rules_equals_duckdb(engines: tuple[DuckDBEngine, Any],
+                                      tmp_path: Path) -> None:
+    """A rules file's own type reaches Spark's executors as it reaches DuckDB's pool (more rows
+    than a DuckDB batch): the same findings, masks and tokens."""
+    duck, spk = engines
+    (tmp_path / "rules.yaml").write_text(STUDENT_RULES, encoding="utf-8")
+    rules = load_rules(tmp_path / "rules.yaml")
+    texts, named = student_texts(120)
+    table = pa.table({"_row": pa.array(range(1, len(texts) + 1), pa.int64()), "text": texts})
+    request = ScanRequest("students", ["text"], "student_findings", rules=rules)
+    for eng in engines:
+        eng.register("students", table)
+    assert duck.scan(request, KEY) == spk.scan(request, KEY)
+    found = _same(duck, spk, "SELECT row_id, type, start, \"end\", score, token, masked "
+                             "FROM student_findings")
+    own = [r for r in found if r[1] == "STUDENT_ID"]
+    assert {r[0] for r in own} == set(named)
+    assert all(r[6].count("*") == 6 and r[5].startswith("STUDENT_ID:") for r in own)
+    assert len({r[5] for r in own}) == len(set(named.values()))
 
 
 def test_a_model_gives_identical_leads(engines: tuple[DuckDBEngine, Any]) -> None:

@@ -21,6 +21,7 @@ from pisentinel.models.doxxing.synth import evaluate, subject_token
 from pisentinel.models.runner import RunResult, run_model
 from pisentinel.protect import pseudonym_token
 from pisentinel.synth import pi_text as g
+from test_engine_data import SAMPLE_STUDENT_ID, STUDENT_RULES, student_id
 
 KEY = b"x" * 32
 
@@ -233,3 +234,73 @@ def test_a_phone_after_a_later_name_is_not_the_victims(tmp_path: Path) -> None:
     victims = [lead.subject.token for lead in result.leads if lead.kind == "doxxing_victim"]
     subject = {"type": "PERSON_NAME+ADDRESS", "value": victim, "address": addr}
     assert victims == [subject_token(subject, token)]
+
+
+def _student_dump(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A dump binding a name, a phone and a 学号 (the rules file's own type), and a form's
+    sample number the rules allow; the rules file beside it. All values made up."""
+    rng = random.Random(23)
+    person = {"name": g.person_name(rng), "phone": g.mobile(rng), "student_id": student_id(rng)}
+    posts = [(f"【开盒】姓名：{person['name']}，学号{person['student_id']}，"
+              f"电话{person['phone']}，都去问问", "开盒情报站", "op_1"),
+             (f"填表示例：学号{SAMPLE_STUDENT_ID}，请勿照抄", "新生群", "u1")]
+    (tmp_path / "in").mkdir()
+    _write_posts(tmp_path / "in" / "posts.csv", posts)
+    (tmp_path / "rules.yaml").write_text(STUDENT_RULES, encoding="utf-8")
+    return tmp_path / "in" / "posts.csv", tmp_path / "rules.yaml", person
+
+
+_TIGHT = {"min_identifier_kinds": 3, "min_doxx_score": 4}
+"""Thresholds at which a name and a phone alone (2 kinds, score 3) are not a dump, and the
+学号 makes them one."""
+
+
+def _student_run(tmp_path: Path, posts: Path, rules: Path | None, engine: str = "duckdb"
+                 ) -> RunResult:
+    params = _TIGHT | ({"rules": str(rules)} if rules is not None else {})
+    return run_model(get_model("doxxing"), {"posts": [posts]},
+                     workspace=tmp_path / f"ws-{engine}-{rules is not None}", token_key=KEY,
+                     params=params, engine=engine)
+
+
+def test_a_rules_file_adds_its_own_type_to_the_doxxing_screen(tmp_path: Path) -> None:
+    """With the rules, the 学号 is found, masked and counted as a kind of identifier the post
+    binds, so the dump becomes a victim lead naming 学号 among what was exposed (it has no tier
+    of the 2017 interpretation: the tiers count the phone); without them it is not a dump."""
+    posts, rules, person = _student_dump(tmp_path)
+    assert [lead for lead in _student_run(tmp_path, posts, None).leads
+            if lead.kind == "doxxing_victim"] == []
+    result = _student_run(tmp_path, posts, rules)
+    victims = [lead for lead in result.leads if lead.kind == "doxxing_victim"]
+    assert [lead.subject.token for lead in victims] == [token("PHONE_NUMBER", person["phone"])]
+    lead = victims[0]
+    assert "学号" in lead.summary_zh and lead.counts["identifier_kinds"] == 3
+    assert sum(lead.records_by_tier.values()) == 1
+    text = json.dumps(lead.text_fields(), ensure_ascii=False)
+    assert person["student_id"] not in text and person["phone"] not in text
+    masked = person["student_id"][:2] + "*" * 6 + person["student_id"][-2:]
+    assert masked in lead.evidence[0].excerpt
+
+
+def _post_findings(engine: Any) -> list[tuple[Any, ...]]:
+    rows = engine.query("SELECT row_id, type, start, \"end\", token, masked FROM post_findings")
+    return sorted(tuple(r.values()) for r in rows.to_pylist())
+
+
+@pytest.mark.spark
+def test_a_rules_file_gives_the_same_findings_and_leads_on_spark(
+        tmp_path: Path, spark_session: Any) -> None:
+    from pisentinel.engine.duckdb_engine import DuckDBEngine
+    from pisentinel.engine.spark_engine import SparkEngine
+
+    posts, rules, person = _student_dump(tmp_path)
+    duck = _student_run(tmp_path, posts, rules)
+    spark = _student_run(tmp_path, posts, rules, engine="spark")
+    assert [lead.text_fields() for lead in duck.leads] == [
+        lead.text_fields() for lead in spark.leads] != []
+    with DuckDBEngine(duck.run_dir) as d, SparkEngine(spark.run_dir, session=spark_session) as s:
+        found = _post_findings(d)
+        assert found == _post_findings(s)
+    own = [f for f in found if f[1] == "STUDENT_ID"]
+    assert [(f[0], f[4]) for f in own] == [
+        (1, token("STUDENT_ID", person["student_id"]))]

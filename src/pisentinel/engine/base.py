@@ -14,6 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from pisentinel.detect.rules import DetectionRules
+
 
 @dataclass(frozen=True)
 class InputTable:
@@ -33,7 +35,12 @@ class InputTable:
 class ScanRequest:
     """Find PI in `columns` of `table` and store the findings as table `output` with columns
     row_id (the input's `id_column` value), column, start, end, type, score, token (keyed
-    pseudonym of the normalised value), masked."""
+    pseudonym of the normalised value), masked.
+
+    `rules` are the user's detection rules (`pisentinel.detect.rules`): their own types are
+    found, masked by their own keep counts and tokened like built-in ones, and their allow
+    lists honoured, on every engine alike. None: the built-in types only. Not in the repr:
+    a rules file's word lists may hold names."""
 
     table: str
     columns: Sequence[str]
@@ -41,6 +48,7 @@ class ScanRequest:
     id_column: str = "_row"
     types: Sequence[str] | None = None
     min_score: float = 0.5
+    rules: DetectionRules | None = field(default=None, repr=False)
 
 
 @runtime_checkable

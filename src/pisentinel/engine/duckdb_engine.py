@@ -198,7 +198,8 @@ class DuckDBEngine:
             n_rows = int(self._con.sql(
                 f"SELECT count(*) FROM {quote(request.table)}").fetchall()[0][0])
             for column in request.columns:
-                job = ScanJob((column,), token_key, types, request.min_score, column, False)
+                job = ScanJob((column,), token_key, types, request.min_score, column, False,
+                              request.rules)
                 self._create(values, findings_schema(pa.string(), False))
                 self._scan_values(request.table, column, job, values, pooled=(
                     n_rows > self.batch_rows and self.workers > 1))

@@ -4,33 +4,35 @@ The same function runs in DuckDB's process pool and in Spark's `mapInArrow`, so 
 give identical findings by construction. It must be importable in a fresh worker process (spawn
 or a Spark Python worker): module-level state is only the per-process scanner cache.
 
-Tokens are keyed pseudonyms of the normalised value; the mask is the display form. Both come from
-`pisentinel.protect` when it is installed, with a stand-in here (HMAC-SHA256, keep-prefix/suffix
-masks from the taxonomy) so the engine layer works before the protect layer lands."""
+Tokens are keyed pseudonyms of the normalised value (`pisentinel.protect.pseudonym_token`); the
+mask is the display form (`pisentinel.protect.mask_value`, which the scanner gives a user's own
+types so that they keep their rules' counts). A user's detection rules travel inside the job:
+`DetectionRules` is plain data whose compiled patterns pickle as their source, so a worker gets
+the rules themselves (not a path it may be unable to read on an executor) and builds one
+scanner per rules it meets."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import importlib
-from collections.abc import Callable, Iterator
+import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 
+from pisentinel.detect.rules import DetectionRules
 from pisentinel.detect.scanner import Scanner
+from pisentinel.protect import pseudonym_token
 
 __all__ = [
     "FINDING_COLUMNS",
     "ScanJob",
     "findings_schema",
-    "mask_function",
+    "rules_key",
     "scan_rows",
     "scan_stream",
-    "token_function",
 ]
 
 FINDING_COLUMNS = ("row_id", "column", "start", "end", "type", "score", "token", "masked")
@@ -56,7 +58,10 @@ def findings_schema(id_type: pa.DataType, with_source: bool) -> pa.Schema:
 @dataclass(frozen=True)
 class ScanJob:
     """What a scan worker needs besides the batch (picklable: it travels to worker processes
-    and Spark executors)."""
+    and Spark executors). `rules` are the user's detection rules, None for the built-in types
+    only; `rules_key` names them for the worker's scanner cache and is computed here, in the
+    process that made the job, so every copy of the job names its rules alike. Neither the key
+    nor the rules (whose word lists may hold names) are shown in the job's repr."""
 
     columns: tuple[str, ...]
     key: bytes = field(repr=False)
@@ -64,63 +69,49 @@ class ScanJob:
     min_score: float
     id_column: str
     with_source: bool
+    rules: DetectionRules | None = field(default=None, repr=False)
+    rules_key: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules_key", rules_key(self.rules))
 
 
-def _protect(name: str) -> Any:
-    """A function of `pisentinel.protect`, or None while that layer does not provide it."""
-    try:
-        return getattr(importlib.import_module("pisentinel.protect"), name, None)
-    except ImportError:
-        return None
+def rules_key(rules: DetectionRules | None) -> str:
+    """What tells one set of rules from another: the file's SHA-256 when the rules were read
+    from one (`load_rules`), else a hash of their pickled content (rules built in code have no
+    file); "" for no rules."""
+    if rules is None:
+        return ""
+    if rules.digest:
+        return f"sha256:{rules.digest}"
+    return "pickle:" + hashlib.sha256(pickle.dumps(rules)).hexdigest()
 
 
-def token_function(key: bytes) -> Callable[[str, str], str]:
-    """`token(type, value)`: the project's keyed pseudonym."""
-    pseudonym_token = _protect("pseudonym_token")
-    if pseudonym_token is None:
-        def fallback(pi_type: str, value: str) -> str:
-            msg = f"{pi_type}:{value}".encode()
-            return hmac.new(key, msg, hashlib.sha256).hexdigest()[:24]
-
-        return fallback
-
-    def token(pi_type: str, value: str) -> str:
-        return str(pseudonym_token(pi_type, value, key))
-
-    return token
+_SCANNERS: dict[tuple[tuple[str, ...] | None, float, str], Scanner] = {}
+_MAX_SCANNERS = 8
 
 
-@cache
-def mask_function() -> Callable[[str, str], str]:
-    """`mask(type, text)`: the display form of a found value."""
-    mask_value = _protect("mask_value")
-    return _fallback_mask if mask_value is None else mask_value
-
-
-def _fallback_mask(pi_type: str, text: str) -> str:
-    from pisentinel.knowledge import pi_types
-
-    spec = pi_types().get(pi_type)
-    rule = spec.mask if spec is not None else {}
-    keep_prefix = int(rule.get("keep_prefix", 0))
-    keep_suffix = int(rule.get("keep_suffix", 0))
-    if keep_prefix + keep_suffix >= len(text):
-        keep_prefix, keep_suffix = min(1, len(text) - 1), 0
-    tail = text[len(text) - keep_suffix:] if keep_suffix else ""
-    return text[:keep_prefix] + "*" * (len(text) - keep_prefix - keep_suffix) + tail
-
-
-@cache
-def _scanner(types: tuple[str, ...] | None, min_score: float) -> Scanner:
-    return Scanner(types=types, min_score=min_score)
+def _scanner(job: ScanJob) -> Scanner:
+    """The process's scanner for the job's types, score and rules, built once: building
+    compiles the prefilter, which costs more than scanning a batch. Each batch brings its own
+    unpickled copy of the rules, so the cache is keyed by `rules_key`, not by the object. The
+    cache is emptied when a long-lived process (the web console) outgrows its bound."""
+    key = (job.types, job.min_score, job.rules_key)
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        if len(_SCANNERS) >= _MAX_SCANNERS:
+            _SCANNERS.clear()
+        scanner = _SCANNERS[key] = Scanner(types=job.types, min_score=job.min_score,
+                                           rules=job.rules)
+    return scanner
 
 
 def scan_rows(batch: pa.RecordBatch, job: ScanJob) -> pa.RecordBatch:
     """Findings of `job.columns` in `batch`, each tagged with the row's `job.id_column` value
-    (and its `_source` when `job.with_source`)."""
-    scanner = _scanner(job.types, job.min_score)
-    found = scanner.scan_batch(batch, list(job.columns), mask=mask_function(),
-                               token=token_function(job.key))
+    (and its `_source` when `job.with_source`). The scanner masks (a user's type by its own
+    rules' keep counts) and `pseudonym_token` under the job's key tokens each value."""
+    found = _scanner(job).scan_batch(batch, list(job.columns),
+                                     token=partial(pseudonym_token, key=job.key))
     schema = findings_schema(batch.schema.field(job.id_column).type, job.with_source)
     rows = pa.array(found.column("row").to_numpy(zero_copy_only=False).astype(np.int64))
     arrays: list[pa.Array] = [batch.column(job.id_column).take(rows)]

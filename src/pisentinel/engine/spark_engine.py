@@ -235,7 +235,7 @@ class SparkEngine:
                    StructField("masked", StringType())]
         types = tuple(sorted(request.types)) if request.types is not None else None
         job = ScanJob(tuple(request.columns), token_key, types, request.min_score,
-                      request.id_column, with_source)
+                      request.id_column, with_source, request.rules)
 
         def scan_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             return scan_stream(batches, job)

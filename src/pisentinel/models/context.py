@@ -57,9 +57,14 @@ class RunContext:
         return self.rules.get(param)
 
     def scan(self, table: str, columns: list[str], output: str, id_column: str = "_row",
-             types: list[str] | None = None, min_score: float = 0.5) -> int:
-        return self.engine.scan(ScanRequest(table, columns, output, id_column, types, min_score),
-                                self.token_key)
+             types: list[str] | None = None, min_score: float = 0.5,
+             rules_param: str = "rules") -> int:
+        """Findings of `columns` (see `ScanRequest`) under the run's token key, with the user's
+        rules of `rules_param` when the model declares that parameter and the run was given a
+        file: the user's own types (学号, 工号) reach the model's tables like built-in ones."""
+        request = ScanRequest(table, columns, output, id_column, types, min_score,
+                              self.detection_rules(rules_param))
+        return self.engine.scan(request, self.token_key)
 
     def render(self, sql: str) -> str:
         """Substitute {{ param }} placeholders with the run's parameter values as SQL literals."""

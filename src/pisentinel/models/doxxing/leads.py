@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pisentinel.knowledge import pi_types
+from pisentinel.detect.rules import NO_RULES, DetectionRules
 from pisentinel.leads import Evidence, Lead, Subject, records_by_tier, severity_for
 from pisentinel.models.context import RunContext
 
@@ -126,12 +126,20 @@ def _period(first: Any, last: Any) -> str:
     return f"{a} 至 {b}，" if a != b else f"{a}，"
 
 
+def _own_exposed(rules: DetectionRules, types: set[str]) -> list[str]:
+    """The names (in the rules' words: 学号, 工号) of the user's own identifier types among
+    `types`, read after the built-in kinds of EXPOSED."""
+    return [rules.type_name(t, "zh") for t in sorted(types) if t in rules.types]
+
+
 def _victim_lead(ctx: RunContext, v: dict[str, Any], posts: list[dict[str, Any]],
                  evidence: dict[str, Evidence], channel_tokens: list[str]) -> Lead:
-    exposed = [label for col, label in EXPOSED if v[col]]
-    tiers = records_by_tier(_post_types(p) for p in posts)
+    rules = ctx.detection_rules("rules") or NO_RULES
     types = {t for p in posts for t in _post_types(p)}
-    sensitive = any(pi_types()[t].sensitive for t in types if t in pi_types())
+    exposed = [label for col, label in EXPOSED if v[col]] + _own_exposed(rules, types)
+    tiers = records_by_tier(_post_types(p) for p in posts)  # own types have no tier: not counted
+    sensitivity = rules.sensitivity()
+    sensitive = any(sensitivity.get(t, False) for t in types)
     provisions = list(VICTIM_PROVISIONS)
     if sensitive:
         provisions.insert(1, "PIPL-28")

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 
 import pyarrow as pa
 
+from pisentinel.detect.rules import NO_RULES
 from pisentinel.models.context import RunContext
 
 VICTIM_COMPOSITE = "PERSON_NAME+ADDRESS"
@@ -19,8 +20,14 @@ _KINDS = ("CN_ID_CARD", "PHONE_NUMBER", VICTIM_COMPOSITE)
 
 def scan_posts(ctx: RunContext) -> None:
     """Findings (type, offsets, keyed token, masked form) of every post text: the engine's
-    pooled detector, so 1M posts take minutes and no raw value leaves the engine."""
+    pooled detector, so 1M posts take minutes and no raw value leaves the engine. With a rules
+    file (parameter `rules`) the user's own identifier types (学号, 工号) are found too, and
+    their codes are kept as table `own_types` so that the SQL steps count them as identifiers
+    a post binds (they have no column of their own there, nor a tier of the 2017
+    interpretation)."""
     ctx.scan("posts", ["text"], "post_findings")
+    own = sorted((ctx.detection_rules("rules") or NO_RULES).types)
+    ctx.engine.register("own_types", pa.table({"type": pa.array(own, pa.string())}))
 
 
 def composite_token(ctx: RunContext, name_token: str, address_token: str) -> str:

@@ -3,6 +3,8 @@
 -- the same clause, and not written right after a later name: 谭某 … 毛某，电话138… gives 毛某's
 -- phone, a relative listed without the word), and the first address. The victim of a dump is
 -- named first, relatives after; their details still count as exposed, but do not name the victim.
+-- `own_kinds` counts the user's own identifier types (a rules file's 学号, 工号; table own_types,
+-- empty without rules) found in the post, each a kind of identifier of its own.
 WITH later_names AS (
   SELECT _source, row_id AS _row, "end" AS name_end
   FROM post_findings
@@ -67,9 +69,17 @@ kinds AS (
   FROM post_findings
   WHERE "column" = 'text'
   GROUP BY _source, row_id
+),
+own AS (
+  SELECT f._source, f.row_id AS _row, count(DISTINCT f.type) AS own_kinds
+  FROM post_findings f
+  JOIN own_types o ON o.type = f.type
+  WHERE f."column" = 'text'
+  GROUP BY f._source, f.row_id
 )
 SELECT
-  k.*, y.id_token, y.id_masked, y.phone_token, y.phone_masked, y.name_token, y.name_masked,
-  y.address_token
+  k.*, CAST(coalesce(w.own_kinds, 0) AS INTEGER) AS own_kinds, y.id_token, y.id_masked,
+  y.phone_token, y.phone_masked, y.name_token, y.name_masked, y.address_token
 FROM kinds k
 LEFT JOIN keys y ON y._source = k._source AND y._row = k._row
+LEFT JOIN own w ON w._source = k._source AND w._row = k._row
