@@ -19,6 +19,11 @@ whose they are:
    8,312 other policy sentences (CAPP-130's other splits, CA4P-483), which describe data about
    no one (first read after the rules, so not unseen either: 159 before, 15, then 6). Skipped
    when ../shared/data is absent.
+3. Health vocabulary: the generated texts above plant the lexicon's own words, so they cannot say
+   how many of the disease and medicine names people write the detector knows. Names from two
+   lists are planted in sentences about a person: a dev list written for tuning the health-term
+   morphology (`labels/health_dev_terms.tsv`) and a held-out list never read while tuning
+   (faker-healthcare-provider's zh_CN ICD-10 disease names and their medicines; extra `bench`).
 
     .venv/bin/python benchmarks/eval_sensitive.py [--n 20000] [--seed 7] [--no-write]
 """
@@ -39,11 +44,16 @@ from bench_speed import RESULTS, write_section  # noqa: E402
 from eval_detector import Report, evaluate_texts, render  # noqa: E402
 
 from pisentinel.detect import Scanner  # noqa: E402
-from pisentinel.synth.sensitive_text import generate_sensitive_texts  # noqa: E402
+from pisentinel.synth.pi_text import Sample  # noqa: E402
+from pisentinel.synth.sensitive_text import (  # noqa: E402
+    generate_sensitive_texts,
+    generate_vocabulary_texts,
+)
 from pisentinel.synth.whereabouts_text import generate_whereabouts_texts  # noqa: E402
 
 TYPES = frozenset({"MEDICAL_HEALTH", "RELIGION", "BIOMETRIC"})
 LABELS = HERE / "labels" / "sensitive_real.tsv"
+DEV_TERMS = HERE / "labels" / "health_dev_terms.tsv"
 DATA = HERE.parent.parent / "shared" / "data"
 
 
@@ -59,14 +69,68 @@ def generated(scanner: Scanner, n: int, seed: int, wording: str, kind: str) -> R
                           make(n, seed, wording), scan)
 
 
+def dev_terms() -> list[tuple[str, str]]:
+    """The disease and medicine names written for tuning the health morphology."""
+    rows = [line.split("\t") for line in DEV_TERMS.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    return [(kind, term) for kind, term in rows]
+
+
+def held_out_terms() -> list[tuple[str, str]] | None:
+    """Disease names and medicines of faker-healthcare-provider's zh_CN data (MIT; ICD-10 names
+    in Chinese, 158 diseases and the medicines listed for them): never read while tuning. None
+    when the package (extra `bench`) is missing."""
+    try:
+        from faker_healthcare.zh_CN.disease_correlations import DISEASE_CORRELATIONS
+    except ImportError:
+        return None
+    medicines = sorted({m for d in DISEASE_CORRELATIONS.values() for m in d["medications"]})
+    return [("disease", d) for d in DISEASE_CORRELATIONS] + [("medicine", m) for m in medicines]
+
+
+def vocabulary(scanner: Scanner, seed: int) -> str:
+    """Recall of health words by where they come from: the lexicon is not the measure, the words
+    people write are. Each term planted 4 times per wording in sentences about a person."""
+    lists = [("dev list (tuned on)", dev_terms())]
+    held = held_out_terms()
+    if held is not None:
+        lists.append(("held out: faker-healthcare-provider zh_CN", held))
+    lines = ["| terms | kind | terms | planted | R (span overlaps) | R (exact span) |",
+             "|---|---|---:|---:|---:|---:|"]
+    for title, terms in lists:
+        samples = [s for w in ("main", "alt")
+                   for s in generate_vocabulary_texts(terms, 4, seed, w)]
+        rep = generated_report(scanner, samples)
+        for kind in ("disease", "medicine"):
+            gold, exact, overlap = rep.by_form.get(("MEDICAL_HEALTH", kind), [0, 0, 0])
+            if gold:
+                n = sum(1 for k, _ in terms if k == kind)
+                lines.append(f"| {title} | {kind} | {n} | {gold} | {overlap / gold:.3f} | "
+                             f"{exact / gold:.3f} |")
+    return "\n".join(["Health words beyond the lexicon (`synth.sensitive_text."
+                      "generate_vocabulary_texts`):", "", *lines])
+
+
+def generated_report(scanner: Scanner, samples: list[Sample]) -> Report:
+    def scan(text: str) -> list[tuple[str, int, int]]:
+        return [(f.type, f.start, f.end) for f in scanner.scan_text(text)
+                if f.type == "MEDICAL_HEALTH"]
+
+    return evaluate_texts("vocabulary", samples, scan)
+
+
 def real_texts(data: Path) -> dict[str, list[str]]:
     from corpora import load_all
 
     texts = {k: [s.text for s in v] for k, v in load_all(data / "ner").items()}
-    policy = data / "policy" / "capp130" / "risk_identification_dataset" / "dev.txt"
-    texts["capp130_dev"] = [line.rsplit("\t", 1)[0]
-                            for line in policy.read_text(encoding="utf-8").splitlines()]
+    texts["capp130_dev"] = judged_policy_sentences(data)
     return texts
+
+
+def judged_policy_sentences(data: Path) -> list[str]:
+    """CAPP-130's risk split, whose sensitive words are judged in `LABELS`."""
+    policy = data / "policy" / "capp130" / "risk_identification_dataset" / "dev.txt"
+    return [line.rsplit("\t", 1)[0] for line in policy.read_text(encoding="utf-8").splitlines()]
 
 
 def real(scanner: Scanner, data: Path) -> str:
@@ -92,8 +156,7 @@ def real(scanner: Scanner, data: Path) -> str:
 def policy_sentences(data: Path) -> list[str]:
     """App privacy-policy sentences outside the judged set: CAPP-130's other splits and CA4P-483
     (one character a line, blank lines between sentences). They describe data about no one."""
-    judged = {line.rsplit("\t", 1)[0] for line in (data / "policy" / "capp130" /
-              "risk_identification_dataset" / "dev.txt").read_text("utf-8").splitlines()}
+    judged = set(judged_policy_sentences(data))
     out: list[str] = []
     for split in ("imprtant_identification_dataset", "topic_identification_dataset"):
         for line in (data / "policy" / "capp130" / split / "dev.txt").read_text("utf-8").splitlines():
@@ -139,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
              ""]
     if (args.data / "ner").is_dir() and LABELS.exists():
         parts += [real(scanner, args.data), "", policies(scanner, args.data), ""]
+    parts += [vocabulary(scanner, args.seed), ""]
     parts += [render(rep, {}) for rep in reports]
     body = "\n".join(parts) + "\n"
     print(body)

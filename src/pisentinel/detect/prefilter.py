@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pisentinel.detect import families as F
+from pisentinel.detect.recognizers.health import health_heads
 from pisentinel.knowledge import lexicon, load_yaml, weighted_lexicon
 
 hyperscan: Any
@@ -84,6 +85,7 @@ def _literal_families() -> list[tuple[tuple[str, ...], int]]:
     rules = load_yaml("names_addresses.yaml")
     out = list(_LITERALS)
     out.append((tuple(weighted_lexicon("medical")), F.MEDICAL))
+    out.append((health_heads(), F.MEDICAL))
     out.append((tuple(weighted_lexicon("religion")), F.RELIGION))
     out.append((tuple(weighted_lexicon("biometric")), F.BIOMETRIC))
     out.append((tuple(rules["address_labels"]), F.ADDRESS))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from pisentinel.knowledge import weighted_lexicon
@@ -42,6 +42,11 @@ _MEDICAL_NEG = (
     "国家{t}防治中心发布年度报告", "{t}专科门诊迁至新大楼", "新药有望延缓{t}进展",
     "本期节目聊聊{t}的早期信号",
 )
+# A medicine someone takes tells their illness (用药记录, GB/T 35273-2020 Annex B).
+_MEDICINE_POS = ("患者{name}，用药：{t}", "她每天吃{t}，已经半年了", "{name}长期服用{t}",
+                 "我{kin}出院后一直在吃{t}")
+_MEDICINE_POS_ALT = ("{kin}每天都要服{t}", "处方：{t}，患者{name}", "医生给我开了{t}",
+                     "{name}（{age}岁）停用{t}后复查")
 _MEDICAL_NEG_ALT = (
     "社区开展{t}义诊活动", "广大{t}患者可享受医保报销", "{t}发病率连续三年下降",
     "专家解读{t}诊疗指南", "科普：{t}会遗传吗", "他们医院新设了{t}筛查中心",
@@ -112,6 +117,29 @@ def _sentence(rng: random.Random, alt: bool, positive: bool) -> tuple[str, str, 
     words = _medical_terms() if slot.group(1) == "t" else _WORDS[slot.group(1)]
     text, start, end = _fill(rng, template, slot.group(1), rng.choice(words), alt)
     return ("planted" if positive else "generic_" + pi_type.lower()), pi_type, text, start, end
+
+
+def generate_vocabulary_texts(terms: Sequence[tuple[str, str]], per_term: int, seed: int,
+                              wording: str = "main") -> list[Sample]:
+    """Each (kind, term) of `terms` (kind: disease or medicine) planted `per_term` times in
+    sentences about a person: how many health words of a list the detector knows, whatever its
+    lexicons hold. A text is one planted sentence, sometimes with chatter around it."""
+    alt = wording == "alt"
+    rng = random.Random(seed * 1_000_003 + (7_777 if alt else 0) + 31)
+    filler = _FILLER_ALT if alt else _FILLER
+    out = []
+    for kind, term in terms:
+        templates = _TEMPLATES[("MEDICAL_HEALTH", True, alt)] if kind == "disease" else (
+            _MEDICINE_POS_ALT if alt else _MEDICINE_POS)
+        for _ in range(per_term):
+            text, start, end = _fill(rng, rng.choice(templates), "t", term, alt)
+            before = rng.choice(filler) + rng.choice(_JOINS) if rng.random() < 0.3 else ""
+            after = rng.choice(_JOINS) + rng.choice(filler) if rng.random() < 0.3 else ""
+            sample = Sample(before + text + after)
+            sample.spans.append(("MEDICAL_HEALTH", len(before) + start, len(before) + end))
+            sample.forms.append(kind)
+            out.append(sample)
+    return out
 
 
 def generate_sensitive_texts(n: int, seed: int, wording: str = "main") -> list[Sample]:

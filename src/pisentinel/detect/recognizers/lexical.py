@@ -1,5 +1,6 @@
 """Sensitive PI named by words: health, religion, biometrics (PIPL Art. 28). Strong terms are PI
-by themselves; weak ones need a personal cue nearby, which context scoring supplies."""
+by themselves; weak ones need a personal cue nearby, which context scoring supplies. Health also
+has the names no lexicon lists, read by how they are built (`health.py`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ import ahocorasick
 
 from pisentinel.detect import families as F
 from pisentinel.detect.recognizers.base import Candidate, Recognizer, ScanContext
+from pisentinel.detect.recognizers.health import STRONG, WEAK, WordHit, built_health_words
 from pisentinel.knowledge import load_yaml, weighted_lexicon
-
-STRONG, WEAK = 0.7, 0.3
 
 
 @cache
@@ -43,19 +43,27 @@ def _generic_after() -> tuple[str, ...]:
 class _LexiconRecognizer(Recognizer):
     lexicon: str
 
+    def unlisted_words(self, view: str) -> list[WordHit]:
+        """Strong words found by how they are built rather than listed (none here)."""
+        return []
+
     def find(self, ctx: ScanContext) -> Iterator[Candidate]:
         view = ctx.view
-        hits = [(end - len(term) + 1, end + 1, term, score)
+        hits = [WordHit(end - len(term) + 1, end + 1, term, self.lexicon, ("lexicon",), score)
                 for end, (term, score) in _automaton(self.lexicon).iter_long(view)]
-        starts = [s for s, _, _, _ in hits]
+        listed = [(h.start, h.end) for h in hits]  # a listed word is read as the lexicon says
+        hits += [u for u in self.unlisted_words(view)
+                 if not any(s <= u.start and u.end <= e for s, e in listed)]
+        starts = [h.start for h in hits]
         # 病史：高血压 — the disease is the finding, 病史 its label
-        hits = [h for h in hits if not _labels_a_value(view, h[1], starts)
-                and not view.startswith(_generic_after(), h[1])]
-        strong = [(s, e) for s, e, _, score in hits if score == STRONG]
-        for start, end, term, score in hits:
-            if score == WEAK and any(s - 2 <= end and start <= e + 2 for s, e in strong):
+        hits = [h for h in hits if not _labels_a_value(view, h.end, starts)
+                and not view.startswith(_generic_after(), h.end)]
+        strong = [(h.start, h.end) for h in hits if h.score == STRONG]
+        for h in hits:
+            if h.score == WEAK and any(s - 2 <= h.end and h.start <= e + 2 for s, e in strong):
                 continue  # 确诊 next to 肺癌: the disease is the finding
-            yield Candidate(self.types[0], start, end, score, self.lexicon, term, ("lexicon",))
+            yield Candidate(self.types[0], h.start, h.end, h.score, h.pattern, h.term,
+                            h.validators)
 
 
 def _labels_a_value(view: str, end: int, starts: list[int]) -> bool:
@@ -69,10 +77,16 @@ def _labels_a_value(view: str, end: int, starts: list[int]) -> bool:
 
 
 class MedicalRecognizer(_LexiconRecognizer):
+    """The medical lexicon, and the names of diseases and medicines it does not list, read by
+    how they are built (`health.built_health_words`)."""
+
     name = "medical"
     types = ("MEDICAL_HEALTH",)
     families = F.MEDICAL
     lexicon = "medical"
+
+    def unlisted_words(self, view: str) -> list[WordHit]:
+        return built_health_words(view)
 
 
 class ReligionRecognizer(_LexiconRecognizer):
