@@ -64,7 +64,7 @@ def health_terms() -> HealthTerms:
     disease = re.compile(
         f"(?:{chain}(?:{word_alternation(dis['general'] + dis['specific'])})"
         f"|(?:{word_alternation(dis['specific'])})){_after(dis['not_before'])}")
-    forms = f"(?:{word_alternation(med['forms'])})?"
+    forms = f"(?:{word_alternation(med['forms'])}){{0,2}}"
     medicine = re.compile(
         f"(?:(?P<name>[\u4e00-\u9fff]{{1,{_MAX_NAME}}})(?P<stem>{word_alternation(med['stems'])})"
         f"|(?:{word_alternation(med['prefixes'])})(?P<tail>[\u4e00-\u9fff]{{1,3}}))"
