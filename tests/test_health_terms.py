@@ -87,3 +87,20 @@ def test_every_ending_opens_the_medical_family_of_the_prefilter(rules_only: Scan
         assert head in health_heads()
     assert _health(rules_only, "病人陈明，诊断：肠易激综合征") == ["肠易激综合征"]
     assert _health(rules_only, "病人陈明，长期服用瑞舒伐他汀") == ["瑞舒伐他汀"]
+
+
+@pytest.mark.parametrize("header", ["用药", "medication", "处方", "过敏史", "prescription"])
+def test_a_medication_column_is_health_data_by_its_header(header: str) -> None:
+    """A medication list is a record of someone's treatment, whatever names its cells hold."""
+    from pisentinel.detect.columns import classify_column
+
+    plans = ["一号方案", "二号方案", "三号方案"]
+    assert classify_column(header, plans).type == "MEDICAL_HEALTH"
+    assert classify_column("备注", plans).type is None
+
+
+def test_a_column_of_medicines_is_health_data_by_its_values() -> None:
+    from pisentinel.detect.columns import classify_column
+
+    values = ["甲氨蝶呤", "沙丁胺醇", "左甲状腺素钠", "阿仑膦酸钠片"]
+    assert classify_column("备注", values).type == "MEDICAL_HEALTH"
