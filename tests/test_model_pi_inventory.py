@@ -188,7 +188,9 @@ def test_the_console_reads_rules_only_inside_its_allowed_folders(
         with pytest.raises(ApiError) as missing:
             svc.jobs.submit("pi_inventory", {"sources": [source.id]},
                             {"rules": str(csv.parent / "gone.yaml")}, by="analyst")
-        assert missing.value.code == "invalid_params" and "gone.yaml" in missing.value.message_en
+        assert missing.value.code == "invalid_params" and "rules" in missing.value.message_en
+        assert "cannot be read" in missing.value.message_en  # not "gone.yaml": errors.py
+        assert "gone.yaml" not in missing.value.message_en + missing.value.message_zh
         job = svc.jobs.submit("pi_inventory", {"sources": [source.id]},
                               {"rules": str(rules)}, by="analyst")
         assert job.params["rules"] == str(rules.resolve())

@@ -412,7 +412,19 @@ def test_rules_files_outside_the_roots_answer_alike_whether_or_not_they_exist(
     assert status == 403 and json.loads(text)["error"]["code"] == "path_not_allowed"
     r = c.post("/api/v1/jobs", json=job(str(root / "gone.yaml")), headers=h)
     assert r.status_code == 400 and error_code(r) == "invalid_params"
-    assert "gone.yaml" in r.json()["error"]["message_en"]
+    # The answer says what is wrong, but quotes nothing the user typed (errors.py).
+    error = r.json()["error"]
+    assert "无法读取" in error["message_zh"] and "cannot be read" in error["message_en"]
+    assert "gone.yaml" not in r.text and str(root) not in r.text
+    (root / "bad-rules.yaml").write_text("patterns:\n  - {type: NOPE, regex: x}\n", "utf-8")
+    r = c.post("/api/v1/jobs", json=job(str(root / "bad-rules.yaml")), headers=h)
+    assert r.status_code == 400 and "NOPE" in r.json()["error"]["message_en"]
+    assert "bad-rules" not in r.text and str(root) not in r.text
+    # Nor does a bad value of another parameter come back, nor an unknown parameter's name.
+    for params in ({"min_records": "13912345678x"}, {"13912345678": "1"}):
+        r = c.post("/api/v1/jobs", json={**job(""), "params": params}, headers=h)
+        assert r.status_code == 400 and error_code(r) == "invalid_params"
+        assert "13912345678" not in r.text and "min_records" in r.text
     # Served without --rules, the form says an empty rules file means built-in types only.
     form = c.get("/runs/new", params={"model": "pi_inventory"}).text
     assert 'data-rules-default="builtin"' in form and "留空只用内置类型" in form

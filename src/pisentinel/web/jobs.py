@@ -98,8 +98,9 @@ class JobRunner:
         declared = {i.name: i for i in model.manifest.inputs}
         for name in inputs:
             if name not in declared:
-                raise ApiError(400, "unknown_input", f"模型没有输入 {name}",
-                               f"the model has no input {name}")
+                known = ", ".join(declared)
+                raise ApiError(400, "unknown_input", f"模型没有所给的输入（可用：{known}）",
+                               f"the model has no such input (available: {known})")
         for spec in model.manifest.inputs:
             if spec.required and not inputs.get(spec.name):
                 raise ApiError(400, "missing_input", f"缺少必需的输入：{spec.name}（{spec.description_zh}）",
@@ -110,8 +111,8 @@ class JobRunner:
         try:
             resolved = resolve_params(model, self._rules_files(model, params))
             load_param_rules(model, resolved)  # a missing or bad rules file: 400 now, not later
-        except RunError as e:
-            raise ApiError(400, "invalid_params", e.message_zh, e.message_en) from None
+        except RunError as e:  # its public message: no path or value the user submitted
+            raise ApiError(400, "invalid_params", e.public_zh, e.public_en) from None
         with self.store.engine.begin() as conn:
             jid = conn.execute(t.run_jobs.insert().values(
                 model=model.name, params=_jsonable(resolved), inputs={k: list(v) for k, v in
@@ -206,8 +207,7 @@ class JobRunner:
                         {"tokens": counts["found"], "cells": counts["cells"]})
             self._update(job_id, status="succeeded", finished_at=datetime.now(UTC))
         except (SourceError, ApiError) as e:
-            zh = e.message("zh") if isinstance(e, SourceError) else e.message_zh
-            en = e.message("en") if isinstance(e, SourceError) else e.message_en
+            zh, en = _job_error(e)
             self._update(job_id, status="failed", error_zh=zh, error_en=en,
                          finished_at=datetime.now(UTC))
         except Exception as e:  # the job must end visibly; the message may quote data, so not kept
@@ -215,6 +215,19 @@ class JobRunner:
             self._update(job_id, status="failed", error_zh=f"运行失败（{type(e).__name__}）",
                          error_en=f"the run failed ({type(e).__name__})",
                          finished_at=datetime.now(UTC))
+
+
+def _job_error(e: SourceError | ApiError) -> tuple[str, str]:
+    """A failed job's message in zh and en, as its page and the API show it: a RunError's
+    public message (a rules file that vanished after the job was queued must not be named by
+    the path the user typed)."""
+    from pisentinel.models.runner import RunError
+
+    if isinstance(e, RunError):
+        return e.public_zh, e.public_en
+    if isinstance(e, SourceError):
+        return e.message("zh"), e.message("en")
+    return e.message_zh, e.message_en
 
 
 def _jsonable(value: Any) -> Any:
