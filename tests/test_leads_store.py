@@ -233,6 +233,93 @@ def test_duplicates_inside_one_batch_collapse(store: LeadStore) -> None:
     assert store.get(result.inserted[0]).records_by_tier == {"T3": 20}
 
 
+def _column_evidence(column: str, type_zh: str, file_hash: str = "sha256:f1",
+                     source: str = "员工.csv") -> Evidence:
+    """A pi_inventory-like item: one column of one file, its type named in excerpt and detail."""
+    return Evidence(source, f"列“{column}”：{type_zh} 12 处", file_hash, column=column,
+                    detail={"type_zh": type_zh, "rows": 12})
+
+
+def _evidence_rows(store: LeadStore, lead_id: int) -> list[tuple[str | None, str, str, str]]:
+    """(column, excerpt, type_zh, run) of every stored evidence row of a lead."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(metadata.tables["evidence"]).where(
+            metadata.tables["evidence"].c.lead_id == lead_id)
+            .order_by(metadata.tables["evidence"].c.id)).mappings().all()
+    return [(r["column_name"], r["masked_excerpt"], r["detail"]["type_zh"], r["run_id"])
+            for r in rows]
+
+
+def test_a_rerun_over_the_same_inputs_replaces_the_evidence(store: LeadStore) -> None:
+    """The same file screened again with other rules: the lead's evidence is what the second
+    run saw (the column's new type name, nothing of a column it no longer reports), while
+    status and comments stay."""
+    staff = [{"input": "sources", "path": "/data/员工.csv", "content_hash": "sha256:f1"}]
+    run1 = store.start_run("pi_inventory", params={"rules": "a.yaml"}, inputs=staff)
+    lead_id, = store.upsert_leads(run1, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi", summary_zh="敏感个人信息：工号",
+        evidence=(_column_evidence("工号", "工号"), _column_evidence("手机", "手机号码")))]).ids
+    store.set_status(lead_id, "reviewing", by="analyst-a")
+    store.add_comment(lead_id, "analyst-a", "核对工号列")
+
+    run2 = store.start_run("pi_inventory", params={"rules": "b.yaml"}, inputs=staff)
+    latest = (_column_evidence("工号", "员工编号"), _column_evidence("部门", "部门名称"))
+    assert store.upsert_leads(run2, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi", summary_zh="员工编号",
+        evidence=latest)]).updated == (lead_id,)
+
+    got = store.get(lead_id)
+    assert got.summary_zh == "员工编号" and got.last_run == run2
+    assert {(e.column, e.excerpt, e.detail["type_zh"]) for e in got.evidence} == {
+        (e.column, e.excerpt, e.detail["type_zh"]) for e in latest}
+    assert sorted(_evidence_rows(store, lead_id)) == sorted([
+        ("工号", "列“工号”：员工编号 12 处", "员工编号", run2),
+        ("部门", "列“部门”：部门名称 12 处", "部门名称", run2)])
+    assert got.status is LeadStatus.REVIEWING and [c.text for c in got.comments] == ["核对工号列"]
+    # The first run again (resumed, say): its account is the current one once more.
+    store.upsert_leads(run1, [make_lead("pi_inventory", "tok:dataset", "dataset_pi",
+                                        evidence=(_column_evidence("工号", "工号"),))])
+    assert _evidence_rows(store, lead_id) == [("工号", "列“工号”：工号 12 处", "工号", run1)]
+
+
+def test_evidence_from_other_inputs_accumulates_until_they_are_read_again(
+        store: LeadStore) -> None:
+    """Evidence of a run over other data stays beside the new run's; a run that read both
+    files again replaces both accounts."""
+    def inputs(*hashes: str) -> list[dict[str, str]]:
+        return [{"input": "sources", "path": f"/data/{h}.csv", "content_hash": h} for h in hashes]
+
+    march = store.start_run("pi_inventory", inputs=inputs("sha256:f1"))
+    lead_id, = store.upsert_leads(march, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi",
+        evidence=(_column_evidence("工号", "工号", "sha256:f1", "三月.csv"),))]).ids
+    april = store.start_run("pi_inventory", inputs=inputs("sha256:f2"))
+    store.upsert_leads(april, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi",
+        evidence=(_column_evidence("工号", "员工编号", "sha256:f2", "四月.csv"),))])
+    assert [(c, run) for c, _x, _t, run in _evidence_rows(store, lead_id)] == [
+        ("工号", march), ("工号", april)]
+
+    both = store.start_run("pi_inventory", inputs=inputs("sha256:f2", "sha256:f1"))
+    store.upsert_leads(both, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi",
+        evidence=(_column_evidence("手机", "手机号码", "sha256:f1", "三月.csv"),))])
+    assert _evidence_rows(store, lead_id) == [("手机", "列“手机”：手机号码 12 处", "手机号码", both)]
+
+    # A run recorded without inputs (a tip, an imported bundle) supersedes nothing, and is
+    # superseded by nothing.
+    bare = store.start_run("pi_inventory")
+    store.upsert_leads(bare, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi",
+        evidence=(_column_evidence("邮箱", "电子邮箱", "sha256:x", "举报"),))])
+    again = store.start_run("pi_inventory", inputs=inputs("sha256:f2", "sha256:f1"))
+    store.upsert_leads(again, [make_lead(
+        "pi_inventory", "tok:dataset", "dataset_pi",
+        evidence=(_column_evidence("手机", "手机号码", "sha256:f1", "三月.csv"),))])
+    assert [(c, run) for c, _x, _t, run in _evidence_rows(store, lead_id)] == [
+        ("手机", again), ("邮箱", bare)]
+
+
 def _table_counts(store: LeadStore) -> dict[str, int]:
     with store.engine.connect() as conn:
         return {name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

@@ -150,6 +150,22 @@ def test_an_edited_rules_file_is_a_new_run(tmp_path: Path, staff: tuple[Path, Pa
     edited = run()
     assert edited.run_id != first.run_id
     assert "员工编号" in edited.leads[0].summary_zh
+    # The store's lead is the same one, refreshed: its evidence is the edited run's, item for
+    # item, not the first run's type name beside the new summary.
+    with LeadStore(f"sqlite:///{tmp_path / 'ws' / 'leads.db'}") as store:
+        stored = store.get(edited.lead_ids[0])
+    assert edited.lead_ids == first.lead_ids and stored.summary_zh == edited.leads[0].summary_zh
+    assert [(e.column, e.excerpt, dict(e.detail)) for e in stored.evidence] == [
+        (e.column, e.excerpt, dict(e.detail)) for e in edited.leads[0].evidence]
+    # `none` (or 无) is no rules file, on the command line as in the console: empty's run.
+    bare = run_model(model, {"sources": [csv]}, workspace=tmp_path / "ws", token_key=KEY,
+                     params={"rules": "none"})
+    assert bare.run_id == run_model(model, {"sources": [csv]}, workspace=tmp_path / "ws",
+                                    token_key=KEY, params={"rules": "无"}).run_id
+    assert bare.run_id == run_model(model, {"sources": [csv]}, workspace=tmp_path / "ws",
+                                    token_key=KEY).run_id
+    with LeadStore(f"sqlite:///{tmp_path / 'ws' / 'leads.db'}") as store:
+        assert [e.column for e in store.get(bare.lead_ids[0]).evidence] == ["手机"]
 
 
 def test_a_missing_or_bad_rules_file_stops_before_any_work(tmp_path: Path,
@@ -188,7 +204,9 @@ def test_the_console_reads_rules_only_inside_its_allowed_folders(
         with pytest.raises(ApiError) as missing:
             svc.jobs.submit("pi_inventory", {"sources": [source.id]},
                             {"rules": str(csv.parent / "gone.yaml")}, by="analyst")
-        assert missing.value.code == "invalid_params" and "gone.yaml" in missing.value.message_en
+        assert missing.value.code == "invalid_params" and "rules" in missing.value.message_en
+        assert "cannot be read" in missing.value.message_en  # not "gone.yaml": errors.py
+        assert "gone.yaml" not in missing.value.message_en + missing.value.message_zh
         job = svc.jobs.submit("pi_inventory", {"sources": [source.id]},
                               {"rules": str(rules)}, by="analyst")
         assert job.params["rules"] == str(rules.resolve())

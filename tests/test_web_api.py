@@ -412,10 +412,93 @@ def test_rules_files_outside_the_roots_answer_alike_whether_or_not_they_exist(
     assert status == 403 and json.loads(text)["error"]["code"] == "path_not_allowed"
     r = c.post("/api/v1/jobs", json=job(str(root / "gone.yaml")), headers=h)
     assert r.status_code == 400 and error_code(r) == "invalid_params"
-    assert "gone.yaml" in r.json()["error"]["message_en"]
-    # Served without --rules, the form says an empty rules file means built-in types only.
+    # The answer says what is wrong, but quotes nothing the user typed (errors.py).
+    error = r.json()["error"]
+    assert "无法读取" in error["message_zh"] and "cannot be read" in error["message_en"]
+    assert "gone.yaml" not in r.text and str(root) not in r.text
+    (root / "bad-rules.yaml").write_text("patterns:\n  - {type: NOPE, regex: x}\n", "utf-8")
+    r = c.post("/api/v1/jobs", json=job(str(root / "bad-rules.yaml")), headers=h)
+    assert r.status_code == 400 and "NOPE" in r.json()["error"]["message_en"]
+    assert "bad-rules" not in r.text and str(root) not in r.text
+    # Nor does a bad value of another parameter come back, nor an unknown parameter's name.
+    for params in ({"min_records": "13912345678x"}, {"13912345678": "1"}):
+        r = c.post("/api/v1/jobs", json={**job(""), "params": params}, headers=h)
+        assert r.status_code == 400 and error_code(r) == "invalid_params"
+        assert "13912345678" not in r.text and "min_records" in r.text
+    # Served without --rules, the form says an empty rules file means built-in types only, and
+    # the API says the same.
     form = c.get("/runs/new", params={"model": "pi_inventory"}).text
     assert 'data-rules-default="builtin"' in form and "留空只用内置类型" in form
+    rules, = [p for p in c.get("/api/v1/models/pi_inventory").json()["params"]
+              if p["kind"] == "rules"]
+    assert rules["served_rules"] is None and rules["no_rules_words"] == ["none", "无"]
+    assert "留空只用内置类型" in rules["zh"] and "Empty: built-in types only" in rules["en"]
+
+
+STAFF_IDS = [f"GH{100200 + 7 * i:06d}" for i in range(12)]
+
+
+def _staff_rules(name_zh: str, *, department: bool) -> str:
+    """A rules file naming the employee-number type `name_zh` (and a department type)."""
+    text = ("types:\n  EMPLOYEE_ID: {name_zh: " + name_zh + ", sensitive: true}\n"
+            + ("  DEPARTMENT: {name_zh: 部门名称}\n" if department else "")
+            + "patterns:\n  - {type: EMPLOYEE_ID, regex: 'GH[0-9]{6}', score: 0.8}\n")
+    if department:
+        text += "dictionaries:\n  - {type: DEPARTMENT, words: [财务部, 人事部]}\n"
+    return text
+
+
+def test_a_rerun_with_other_rules_leaves_no_stale_evidence(app: Any, svc: Services) -> None:
+    """The same dataset screened three times through the API, each time with other rules: the
+    one lead is refreshed, and its case file's evidence is the latest run's, item for item:
+    the type names it used, no column an earlier run reported and it did not."""
+    c, csrf = signed_in(app, "analyst")
+    h = {"X-CSRF-Token": csrf}
+    root = svc.settings.workspace / "allowed"
+    (root / "rerun-a.yaml").write_text(_staff_rules("工号", department=False), "utf-8")
+    (root / "rerun-b.yaml").write_text(_staff_rules("员工编号", department=True), "utf-8")
+    csv = "工号,部门,手机\n" + "".join(f"{e},{'财务部' if i % 2 else '人事部'},139{i:08d}\n"
+                                    for i, e in enumerate(STAFF_IDS))
+    sid = c.post("/api/v1/sources", headers=h, files={
+        "file": ("轮换规则员工.csv", csv.encode(), "text/csv")}).json()["id"]
+
+    def run(rules: str) -> tuple[int, dict[str, Any]]:
+        job = c.post("/api/v1/jobs", headers=h, json={
+            "model": "pi_inventory", "inputs": {"sources": [sid]}, "params": {"rules": rules}})
+        assert job.status_code == 202, job.text
+        done = _job_done(c, job.json()["id"])
+        assert done["status"] == "succeeded", done["error"]
+        items = c.get("/api/v1/leads", params={"model": "pi_inventory", "limit": 200}).json()
+        for item in items["items"]:
+            case = c.get(f"/api/v1/leads/{item['id']}").json()["lead"]
+            if case["last_run"] == done["run_id"] and "轮换规则员工" in case["title_zh"]:
+                return item["id"], case
+        raise AssertionError(f"no lead of run {done['run_id']}")
+
+    def evidence(case: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted((e["column"], e["detail"]["type_zh"]) for e in case["evidence"])
+
+    first_id, first = run(str(root / "rerun-a.yaml"))
+    assert evidence(first) == sorted([("工号", "工号"), ("手机", "电话号码")])
+    lead_id, case = run(str(root / "rerun-b.yaml"))
+    assert lead_id == first_id and "员工编号" in case["summary_zh"]
+    assert evidence(case) == sorted([("工号", "员工编号"), ("部门", "部门名称"), ("手机", "电话号码")])
+    own, = [e for e in case["evidence"] if e["column"] == "工号"]
+    assert "员工编号" in own["excerpt"] and "：工号" not in own["excerpt"]
+    lead_id, case = run("none")
+    assert lead_id == first_id and "员工编号" not in case["summary_zh"]
+    assert evidence(case) == [("手机", "电话号码")]
+    assert not any(e in json.dumps(case, ensure_ascii=False) for e in STAFF_IDS)
+
+
+def _job_done(c: TestClient, job_id: int) -> dict[str, Any]:
+    """The job once it has left queued/running (a minute at most)."""
+    for _ in range(600):
+        job = c.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            return dict(job)
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still running")
 
 
 def test_mapping_can_be_read_and_pinned(app: Any, svc: Services) -> None:

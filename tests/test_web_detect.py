@@ -302,7 +302,68 @@ def test_a_console_run_counts_the_served_rules_unless_told_otherwise(tmp_path: P
         assert params["rules_digest"] == "sha256:" + load_rules(other).digest
         lead = _run_lead(client, mine["run_id"])["lead"]  # the same dataset's lead, refreshed
         assert "员工编号" in lead["summary_zh"] and "敏感个人信息：工号" not in lead["summary_zh"]
+        # ... and its evidence is this run's too: the case file names the column's type as
+        # the summary does, once, with nothing left of the first run's account.
+        own, = [e for e in lead["evidence"] if e["column"] == "工号"]
+        assert (own["detail"]["type_zh"], own["detail"]["sensitive"]) == ("员工编号", False)
+        assert "员工编号" in own["excerpt"]
+        assert not any(e["detail"].get("type_zh") == "工号" for e in lead["evidence"])
+        assert len({e["column"] for e in lead["evidence"]}) == len(lead["evidence"])
         page = client.get(f"/jobs/{mine['id']}").text
         assert str(other.resolve()) in page and "服务默认规则" not in page
+
+        # none / 无 (any case) asks for no rules file at all: built-in types only.
+        bare = _finished(client, start(rules="none").json())
+        assert bare["status"] == "succeeded" and bare["params"]["rules"] == ""
+        assert bare["run_id"] not in (job["run_id"], mine["run_id"])
+        params = client.get(f"/api/v1/runs/{bare['run_id']}").json()["params"]
+        assert params["rules"] == "" and "rules_digest" not in params
+        lead = _run_lead(client, bare["run_id"])["lead"]
+        assert [e["column"] for e in lead["evidence"]] == ["手机"]
+        assert "工号" not in lead["summary_zh"] and "员工编号" not in lead["summary_zh"]
+        for word in ("无", " NONE "):
+            again = start(rules=word)
+            assert again.status_code == 202 and again.json()["params"]["rules"] == ""
+            assert _finished(client, again.json())["run_id"] == bare["run_id"]
+        assert "未用规则文件（仅内置类型）" in client.get(f"/jobs/{bare['id']}").text
+    finally:
+        svc.close()
+
+
+def test_the_api_says_what_an_empty_rules_parameter_means_here(tmp_path: Path) -> None:
+    """On a server started with --rules, the model listing describes a rules parameter as the
+    run form does: empty is the served file (its name and digest, not its folder or content),
+    none / 无 is built-in types only; the manifest's "empty: built-in types only" would be
+    wrong here."""
+    from pisentinel.detect.rules import load_rules
+    from pisentinel.web.seed import DEMO_PASSWORD
+
+    served = tmp_path / "etc" / "公司规则.yaml"
+    served.parent.mkdir()
+    served.write_text(OTHER_RULES, "utf-8")
+    digest = "sha256:" + load_rules(served).digest
+    svc = Services.build(Settings(workspace=tmp_path / "ws", detection_rules=served))
+    seed_users(svc)
+    try:
+        client = TestClient(create_app(svc.settings, svc), base_url="https://testserver")
+        client.post("/api/v1/auth/login", json={"username": "viewer", "password": DEMO_PASSWORD})
+        one = client.get("/api/v1/models/pi_inventory").json()
+        listed, = [m for m in client.get("/api/v1/models").json()["items"]
+                   if m["name"] == "pi_inventory"]
+        assert listed == one
+        rules, = [p for p in one["params"] if p["kind"] == "rules"]
+        assert rules["served_rules"] == {"name": "公司规则.yaml", "digest": digest}
+        assert rules["no_rules_words"] == ["none", "无"] and rules["default"] == ""
+        assert "留空则使用服务启动时加载的规则文件" in rules["zh"] and "公司规则.yaml" in rules["zh"]
+        assert digest[:19] in rules["zh"] and "none" in rules["zh"] and "无" in rules["zh"]
+        assert "the rules file the server was started with" in rules["en"]
+        assert "公司规则.yaml" in rules["en"] and digest[:19] in rules["en"]
+        assert "留空只用内置类型" not in rules["zh"] and "empty: built-in" not in rules["en"].lower()
+        body = json.dumps(one, ensure_ascii=False)
+        assert str(served.parent) not in body and "GH[0-9]" not in body and "员工编号" not in body
+        others = [p for p in one["params"] if p["kind"] != "rules"]
+        assert others and all("served_rules" not in p for p in others)
+        doc = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/models"]["get"]
+        assert "no_rules_words" in doc["description"] and "served_rules" in doc["description"]
     finally:
         svc.close()

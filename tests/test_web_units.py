@@ -129,3 +129,22 @@ def test_users_commands(tmp_path: Path) -> None:
     r = runner.invoke(app, ["users", "add", "dave", "--role", "boss", "--password", "x" * 12, *ws])
     assert r.exit_code != 0
     assert "serve" in runner.invoke(app, ["--help"]).output
+
+
+def test_a_failed_jobs_message_quotes_no_path_the_user_typed(tmp_path: Path) -> None:
+    """A rules file gone between the job's check and its run fails the job: the CLI's message
+    names the file (its user typed it), the job's (shown on its page and by the API) does not,
+    yet still says which parameter and what is wrong."""
+    from pisentinel.models import get_model
+    from pisentinel.models.runner import RunError, load_param_rules
+    from pisentinel.web.jobs import _job_error
+
+    gone = tmp_path / "某人的规则.yaml"
+    with pytest.raises(RunError) as err:
+        load_param_rules(get_model("pi_inventory"), {"rules": str(gone)})
+    assert str(gone) in err.value.message("zh") and str(gone) in err.value.message("en")
+    zh, en = _job_error(err.value)
+    assert "某人的规则" not in zh + en and str(tmp_path) not in zh + en
+    assert "rules" in zh and "无法读取（FileNotFoundError）" in zh
+    assert "rules" in en and "cannot be read (FileNotFoundError)" in en
+    assert _job_error(ApiError(400, "x", "中文", "english")) == ("中文", "english")

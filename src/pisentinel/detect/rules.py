@@ -79,7 +79,16 @@ def _view_value(view_text: str) -> str:
 
 
 class RulesError(BilingualError):
-    """A rules file that cannot be used; the message names the file and the entry."""
+    """A rules file that cannot be used; the message names the file and the entry.
+
+    `reason_zh` / `reason_en` say what is wrong without the file's path: the path is what the
+    user typed, fit for the command line they typed it on, while a server answering a request
+    must not quote a submitted value (pisentinel.web.errors)."""
+
+    def __init__(self, where: str, reason_zh: str, reason_en: str) -> None:
+        super().__init__(f"规则文件 {where}：{reason_zh}", f"rules file {where}: {reason_en}")
+        self.reason_zh = reason_zh
+        self.reason_en = reason_en
 
 
 @dataclass(frozen=True)
@@ -205,14 +214,14 @@ def load_rules(path: str | Path, known_types: set[str] | frozenset[str] | None =
         raw = path.read_bytes()
         doc = yaml.safe_load(raw.decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"无法读取规则文件 {where}（{type(exc).__name__}）",
-                         f"cannot read rules file {where} ({type(exc).__name__})") from None
+        # The class name only (FileNotFoundError …): the exception's text repeats the path.
+        raise RulesError(where, f"无法读取（{type(exc).__name__}）",
+                         f"cannot be read ({type(exc).__name__})") from None
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         at = f"，第 {line + 1} 行" if line is not None else ""
         at_en = f", line {line + 1}" if line is not None else ""
-        raise RulesError(f"规则文件 {where} 不是有效的 YAML{at}",
-                         f"rules file {where} is not valid YAML{at_en}") from None
+        raise RulesError(where, f"不是有效的 YAML{at}", f"not valid YAML{at_en}") from None
     if not isinstance(doc, dict):
         raise _bad(where, "根节点应为映射", "the top level must be a mapping")
     unknown = set(doc) - {"types", "patterns", "dictionaries", "allow"}
@@ -231,7 +240,7 @@ def load_rules(path: str | Path, known_types: set[str] | frozenset[str] | None =
 
 
 def _bad(where: str, zh: str, en: str) -> RulesError:
-    return RulesError(f"规则文件 {where}：{zh}", f"rules file {where}: {en}")
+    return RulesError(where, zh, en)
 
 
 def _list(where: str, key: str, value: Any) -> list[Any]:

@@ -6,8 +6,14 @@ a crash in the middle of a batch leaves the store as it was before the batch.
 
 Leads are deduplicated across runs by fingerprint (model + subject token + kind of finding): a
 re-run refreshes counts, severity and texts, adds new evidence and tokens and moves ``last_run``,
-and keeps status, comments and history. Counts and severity describe the latest run; evidence
-accumulates.
+and keeps status, comments and history. Counts and severity describe the latest run.
+
+Evidence accumulates across runs over different data (last month's crawl and this month's), but
+never contradicts the lead's texts: an item a run reports again (same source, row, column and
+content) is rewritten with this run's excerpt and detail, and the evidence an earlier run wrote
+is dropped from the leads a later run refreshes when the later run read all of the earlier one's
+inputs again (the same content hashes: a rerun with other parameters or rules). Runs recorded
+without inputs (tips, imported bundles, hand-made runs) are never superseded that way.
 """
 
 from __future__ import annotations
@@ -201,9 +207,16 @@ class AuditEntry:
 
 @dataclass
 class _KnownLead:
+    """A stored lead as one upsert call sees it. ``evidence``: each stored evidence key and the
+    run that wrote it; ``stale``: the keys written by runs this call's run supersedes (see the
+    module docstring); ``written``: keys this call has written, so the first of two items with
+    one key in a batch wins, as it always did."""
+
     id: int
-    evidence_keys: set[str]
+    evidence: dict[str, str]
     tokens: set[str]
+    stale: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)
 
 
 def _now() -> datetime:
@@ -255,6 +268,32 @@ class BundleImport:
 def _evidence_key(ev: Evidence) -> str:
     raw = "\x1f".join(str(p) for p in ev.key).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()[:40]
+
+
+def _input_hashes(inputs: Any) -> frozenset[str]:
+    """The content hashes of a run's recorded inputs; empty when the run names no inputs or
+    any of them without a hash (such a run cannot be told to have been read again)."""
+    if not isinstance(inputs, list) or not inputs:
+        return frozenset()
+    hashes = [i.get("content_hash") if isinstance(i, dict) else None for i in inputs]
+    return frozenset(map(str, hashes)) if all(hashes) else frozenset()
+
+
+def _superseded_runs(conn: sa.Connection, run_id: str, earlier: set[str]) -> set[str]:
+    """The runs among ``earlier`` whose evidence ``run_id`` replaces: every input they read,
+    ``run_id`` read again (by content hash), so what it found there is the current account of
+    that data. Runs over other data keep their evidence: it accumulates."""
+    candidates = sorted(earlier - {run_id})
+    if not candidates:
+        return set()
+    inputs: dict[str, frozenset[str]] = {}
+    for i in range(0, len(candidates), 500):
+        ids = [run_id, *candidates[i:i + 500]]
+        for rid, recorded in conn.execute(sa.select(t.runs.c.id, t.runs.c.inputs)
+                                          .where(t.runs.c.id.in_(ids))):
+            inputs[rid] = _input_hashes(recorded)
+    mine = inputs.get(run_id, frozenset())
+    return {r for r in candidates if inputs.get(r) and inputs[r] <= mine} if mine else set()
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -363,15 +402,17 @@ class LeadStore:
         with self._write() as conn:
             if conn.execute(sa.select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is None:
                 raise KeyError(f"unknown run {run_id!r}; call start_run first")
-            known = self._known(conn, {lead.fingerprint for lead in batch})
+            known = self._known(conn, {lead.fingerprint for lead in batch}, run_id)
             for lead in batch:
                 lead_id, is_new = self._upsert_one(conn, run_id, lead, now, known)
                 (inserted if is_new else updated).append(lead_id)
         return UpsertResult(tuple(inserted), tuple(updated))
 
-    def _known(self, conn: sa.Connection, fingerprints: set[str]) -> dict[str, _KnownLead]:
-        """Stored leads among these fingerprints, with their evidence keys and tokens (locked
-        for update on PostgreSQL), fetched in a few queries rather than per lead."""
+    def _known(self, conn: sa.Connection, fingerprints: set[str], run_id: str
+               ) -> dict[str, _KnownLead]:
+        """Stored leads among these fingerprints, with their evidence keys (and which of them
+        ``run_id`` supersedes) and tokens (locked for update on PostgreSQL), fetched in a few
+        queries rather than per lead."""
         out: dict[str, _KnownLead] = {}
         ordered = sorted(fingerprints)
         for i in range(0, len(ordered), 500):
@@ -380,19 +421,23 @@ class LeadStore:
             if self.dialect == "postgresql":
                 query = query.with_for_update()
             for lead_id, fp in conn.execute(query):
-                out[fp] = _KnownLead(lead_id, set(), set())
+                out[fp] = _KnownLead(lead_id, {}, set())
         by_id = {k.id: k for k in out.values()}
         ids = sorted(by_id)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for lead_id, key in conn.execute(sa.select(t.evidence.c.lead_id,
-                                                       t.evidence.c.evidence_key)
-                                             .where(t.evidence.c.lead_id.in_(chunk))):
-                by_id[lead_id].evidence_keys.add(key)
+            for lead_id, key, written_by in conn.execute(
+                    sa.select(t.evidence.c.lead_id, t.evidence.c.evidence_key,
+                              t.evidence.c.run_id).where(t.evidence.c.lead_id.in_(chunk))):
+                by_id[lead_id].evidence[key] = written_by
             for lead_id, token in conn.execute(sa.select(t.lead_tokens.c.lead_id,
                                                          t.lead_tokens.c.token)
                                                .where(t.lead_tokens.c.lead_id.in_(chunk))):
                 by_id[lead_id].tokens.add(token)
+        earlier = {r for k in out.values() for r in k.evidence.values()}
+        superseded = _superseded_runs(conn, run_id, earlier)
+        for k in out.values():
+            k.stale = {key for key, r in k.evidence.items() if r in superseded}
         return out
 
     def _upsert_one(self, conn: sa.Connection, run_id: str, lead: Lead, now: datetime,
@@ -420,22 +465,11 @@ class LeadStore:
             conn.execute(t.status_history.insert().values(
                 lead_id=lead_id, from_status=None, to_status=LeadStatus.NEW.value,
                 changed_by=f"model:{lead.model}", reason=f"run {run_id}", changed_at=now))
-            stored = known[lead.fingerprint] = _KnownLead(lead_id, set(), set())
+            stored = known[lead.fingerprint] = _KnownLead(lead_id, {}, set())
         else:
             conn.execute(t.leads.update().where(t.leads.c.id == stored.id).values(**values))
 
-        rows = []
-        for ev in lead.evidence:
-            key = _evidence_key(ev)
-            if key in stored.evidence_keys:
-                continue
-            stored.evidence_keys.add(key)
-            rows.append(dict(lead_id=stored.id, run_id=run_id, source=ev.source,
-                             row_index=ev.row, column_name=ev.column, masked_excerpt=ev.excerpt,
-                             content_hash=ev.content_hash, detail=dict(ev.detail),
-                             evidence_key=key))
-        if rows:
-            conn.execute(t.evidence.insert(), rows)
+        self._write_evidence(conn, run_id, stored, lead.evidence)
 
         new_tokens = []
         for token, role in lead.tokens():
@@ -445,6 +479,45 @@ class LeadStore:
         if new_tokens:
             conn.execute(t.lead_tokens.insert(), new_tokens)
         return stored.id, is_new
+
+    @staticmethod
+    def _write_evidence(conn: sa.Connection, run_id: str, stored: _KnownLead,
+                        evidence: Sequence[Evidence]) -> None:
+        """Write a refreshed lead's evidence so the case file shows what this run saw: drop the
+        items of superseded runs this run did not report again, rewrite the items it reports
+        again (an earlier run's type name must not sit beside this run's summary), insert the
+        new ones. A key written earlier in this call is left as it is."""
+        fresh: dict[str, Evidence] = {}
+        for ev in evidence:
+            key = _evidence_key(ev)
+            if key not in stored.written:
+                fresh.setdefault(key, ev)
+        gone = sorted(stored.stale - fresh.keys())
+        for i in range(0, len(gone), 500):
+            conn.execute(t.evidence.delete().where(t.evidence.c.lead_id == stored.id,
+                                                   t.evidence.c.evidence_key.in_(gone[i:i + 500])))
+        rows = [dict(lead_id=stored.id, run_id=run_id, source=ev.source, row_index=ev.row,
+                     column_name=ev.column, masked_excerpt=ev.excerpt,
+                     content_hash=ev.content_hash, detail=dict(ev.detail), evidence_key=key)
+                for key, ev in fresh.items()]
+        again = [r for r in rows if r["evidence_key"] in stored.evidence]
+        new = [r for r in rows if r["evidence_key"] not in stored.evidence]
+        if again:
+            conn.execute(
+                t.evidence.update().where(t.evidence.c.lead_id == sa.bindparam("b_lead"),
+                                          t.evidence.c.evidence_key == sa.bindparam("b_key"))
+                .values(run_id=sa.bindparam("b_run"),
+                        masked_excerpt=sa.bindparam("b_excerpt"),
+                        detail=sa.bindparam("b_detail", type_=t.evidence.c.detail.type)),
+                [{"b_lead": r["lead_id"], "b_key": r["evidence_key"], "b_run": run_id,
+                  "b_excerpt": r["masked_excerpt"], "b_detail": r["detail"]} for r in again])
+        if new:
+            conn.execute(t.evidence.insert(), new)
+        for key in gone:
+            del stored.evidence[key]
+        stored.evidence |= {key: run_id for key in fresh}
+        stored.stale -= set(gone) | fresh.keys()
+        stored.written |= fresh.keys()
 
     def get(self, lead_id: int) -> Lead:
         """One lead with its evidence, tokens and comments."""
@@ -540,7 +613,7 @@ class LeadStore:
         _check_leads([lead])
         now = _now()
         with self._write() as conn:
-            known = self._known(conn, {lead.fingerprint})
+            known = self._known(conn, {lead.fingerprint}, run_id)
             lead_id, _ = self._upsert_one(conn, run_id, lead, now, known)
             tip_id = conn.execute(t.tips.insert().values(
                 receipt_hash=receipt_hash, lead_id=lead_id, scenario=scenario,
@@ -562,7 +635,7 @@ class LeadStore:
             row = conn.execute(sa.select(t.tips).where(t.tips.c.id == tip_id)).mappings().first()
             if row is None:
                 raise KeyError(f"unknown tip {tip_id}")
-            known = self._known(conn, {lead.fingerprint})
+            known = self._known(conn, {lead.fingerprint}, run_id)
             if lead.fingerprint not in known or known[lead.fingerprint].id != row["lead_id"]:
                 raise ValueError(f"lead does not belong to tip {tip_id}")
             self._upsert_one(conn, run_id, lead, now, known)
@@ -639,7 +712,7 @@ class LeadStore:
                 return BundleImport(**dict(prior))
             if conn.execute(sa.select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is None:
                 raise KeyError(f"unknown run {run_id!r}; call start_run first")
-            known = self._known(conn, {lead.fingerprint for lead in batch})
+            known = self._known(conn, {lead.fingerprint for lead in batch}, run_id)
             inserted = updated = 0
             for lead in batch:
                 _, is_new = self._upsert_one(conn, run_id, lead, now, known)

@@ -43,8 +43,19 @@ class InputSpec:
 
 PARAM_KINDS = ("value", "rules")
 """`value`: typed like its default. `rules`: the path of a detection-rules YAML file
-(`pisentinel.detect.rules`), empty for none; the runner reads and checks it before a run starts
-and ties the run's identity to the file's digest, as it does for input files."""
+(`pisentinel.detect.rules`), empty (or a word of NO_RULES) for none; the runner reads and
+checks it before a run starts and ties the run's identity to the file's digest, as it does for
+input files."""
+
+NO_RULES = ("none", "无")
+"""A rules parameter given as one of these words (any case) means no rules file, built-in types
+only. Empty means the same on the command line, but a console run's empty value is the file
+`serve --rules` was started with: the words are how a console user asks for no file at all."""
+
+
+def is_no_rules(raw: Any) -> bool:
+    """Whether a rules parameter's value is one of the NO_RULES words."""
+    return isinstance(raw, str) and raw.strip().casefold() in NO_RULES
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,7 @@ class ParamSpec:
     def coerce(self, raw: str | Any) -> Any:
         """A command-line value, typed like the default (a rules file: its path as given)."""
         if self.kind == "rules":
-            return "" if raw is None else str(raw).strip()
+            return "" if raw is None or is_no_rules(raw) else str(raw).strip()
         if not isinstance(raw, str) or isinstance(self.default, str):
             return raw
         if isinstance(self.default, bool):

@@ -31,13 +31,24 @@ EventHandler = Callable[[str, str, Mapping[str, Any]], None]
 
 
 class RunError(SourceError):
-    """A run that cannot start as asked (unknown parameter, missing input): a usage error."""
+    """A run that cannot start as asked (unknown parameter, missing input): a usage error.
 
-    def __init__(self, message_zh: str, message_en: str) -> None:
+    The message may quote what the caller gave (a parameter's value, a rules file's path):
+    on the command line that is the user's own input on their own machine, and naming it is
+    the most helpful answer. `public_zh` / `public_en` say the same without quoting anything
+    given, for a server answering a request (pisentinel.web.errors); by default the message."""
+
+    def __init__(self, message_zh: str, message_en: str, *, public_zh: str | None = None,
+                 public_en: str | None = None) -> None:
         super().__init__(path="run", message_zh=message_zh, message_en=message_en, exit_code=2)
+        self.public_zh = message_zh if public_zh is None else public_zh
+        self.public_en = message_en if public_en is None else public_en
 
     def message(self, lang: str = "zh") -> str:
         return self.message_zh if lang.lower().startswith("zh") else self.message_en
+
+    def public_message(self, lang: str = "zh") -> str:
+        return self.public_zh if lang.lower().startswith("zh") else self.public_en
 
 
 @dataclass
@@ -96,19 +107,26 @@ def resolve_params(model: Model, given: Mapping[str, Any] | None) -> dict[str, A
         if name not in specs:
             known = ", ".join(specs) or "无 / none"
             raise RunError(f"模型 {model.name} 没有参数 {name}（可用：{known}）",
-                           f"model {model.name} has no parameter {name} (available: {known})")
+                           f"model {model.name} has no parameter {name} (available: {known})",
+                           public_zh=f"模型 {model.name} 没有所给的参数（可用：{known}）",
+                           public_en=f"model {model.name} has no such parameter "
+                                     f"(available: {known})")
         try:
             out[name] = specs[name].coerce(raw)
         except ValueError:
-            raise RunError(f"参数 {name} 的值 {raw!r} 无效", f"invalid value {raw!r} for {name}") \
-                from None
+            raise RunError(f"参数 {name} 的值 {raw!r} 无效", f"invalid value {raw!r} for {name}",
+                           public_zh=f"参数 {name} 的值无效（应与默认值 {specs[name].default!r} "
+                                     "同类型）",
+                           public_en=f"invalid value for {name} (expected the type of its "
+                                     f"default, {specs[name].default!r})") from None
     return out
 
 
 def load_param_rules(model: Model, params: Mapping[str, Any]) -> dict[str, DetectionRules]:
     """The rules files of the resolved parameters (manifest `kind: rules`), read and checked
     now, before any work: a missing or bad file is a usage error naming the parameter and the
-    file. An empty value means the built-in types only."""
+    file (its public message names the parameter and what is wrong, not the path). An empty
+    value means the built-in types only."""
     out: dict[str, DetectionRules] = {}
     for spec in model.manifest.params:
         path = params.get(spec.name) if spec.kind == "rules" else None
@@ -118,7 +136,11 @@ def load_param_rules(model: Model, params: Mapping[str, Any]) -> dict[str, Detec
             out[spec.name] = load_rules(path)
         except RulesError as e:
             raise RunError(f"模型 {model.name} 的参数 {spec.name}：{e.message_zh}",
-                           f"parameter {spec.name} of {model.name}: {e.message_en}") from None
+                           f"parameter {spec.name} of {model.name}: {e.message_en}",
+                           public_zh=f"模型 {model.name} 的参数 {spec.name}：所给的规则文件："
+                                     f"{e.reason_zh}",
+                           public_en=f"parameter {spec.name} of {model.name}: the rules file "
+                                     f"given: {e.reason_en}") from None
     return out
 
 

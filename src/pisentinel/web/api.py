@@ -18,6 +18,7 @@ from pisentinel.leads import InvalidTransition, LeadStatus, UnknownLead, Unmaske
 from pisentinel.leads import schema as t
 from pisentinel.leads.model import check_transition
 from pisentinel.models import UnknownModel, available_models, get_model
+from pisentinel.models.manifest import ParamSpec
 from pisentinel.web.accounts import Principal, TokenInfo, User
 from pisentinel.web.errors import ApiError, forbidden
 from pisentinel.web.queries import LeadFilter, case_file, dashboard, lead_graph, list_leads
@@ -131,7 +132,7 @@ def get_dashboard(*, days: Annotated[int, Query(ge=1, le=365)] = 30,
     return dashboard(svc.store, days)
 
 
-def model_public(name: str) -> dict[str, Any]:
+def model_public(name: str, svc: Services) -> dict[str, Any]:
     m = get_model(name).manifest
     return {"name": m.name, "version": m.version, "title_zh": m.title_zh, "title_en": m.title_en,
             "description_zh": m.description_zh, "scenario": m.scenario,
@@ -140,22 +141,39 @@ def model_public(name: str) -> dict[str, Any]:
                         "columns": [{"name": c.name, "zh": c.description_zh,
                                      "required": c.required} for c in i.columns]}
                        for i in m.inputs],
-            "params": [{"name": p.name, "default": p.default, "zh": p.description_zh,
-                        "en": p.description_en, "kind": p.kind} for p in m.params],
+            "params": [param_public(p, svc) for p in m.params],
             "provisions": list(m.provisions)}
 
 
-@router.get("/models", tags=["models"], summary="Screening models")
-def list_models(who: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
-    items = [model_public(n) for n in available_models()]
+def param_public(spec: ParamSpec, svc: Services) -> dict[str, Any]:
+    """A parameter as a run started here treats it: a rules parameter's text is this server's
+    (what an empty value means with or without `serve --rules`), not the manifest's."""
+    out = {"name": spec.name, "default": spec.default, "zh": spec.description_zh,
+           "en": spec.description_en, "kind": spec.kind}
+    return (out | svc.jobs.rules_param_public()) if spec.kind == "rules" else out
+
+
+MODELS_DOC = ("Each parameter has `zh` and `en` descriptions. A `kind: rules` parameter (a "
+              "detection-rules file) is described as on this server: left empty, a run reads "
+              "the file the server was started with (`served_rules`: its file name and SHA-256, "
+              "null when there is none, and then empty means built-in types only); one of "
+              "`no_rules_words` (none, 无) asks for built-in types only.")
+
+
+@router.get("/models", tags=["models"], summary="Screening models", description=MODELS_DOC)
+def list_models(who: Annotated[Principal, Depends(viewer)],
+                svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    items = [model_public(n, svc) for n in available_models()]
     return page(items, len(items), len(items), 0)
 
 
-@router.get("/models/{name}", tags=["models"], summary="One screening model's manifest")
+@router.get("/models/{name}", tags=["models"], summary="One screening model's manifest",
+            description=MODELS_DOC)
 def get_model_api(name: Annotated[str, PathParam(max_length=64)],
-                  who: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
+                  who: Annotated[Principal, Depends(viewer)],
+                  svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
     try:
-        return model_public(name)
+        return model_public(name, svc)
     except UnknownModel:
         raise ApiError(404, "unknown_model", "未知模型", "unknown model") from None
 

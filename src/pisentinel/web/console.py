@@ -313,11 +313,12 @@ def new_run_page(*, request: Request, model: Annotated[str | None, Query(max_len
 
 def _served_rules(svc: Services) -> dict[str, str] | None:
     """The served rules file (`serve --rules`) as the run form names it: an empty rules
-    parameter means this file, not "built-in types only" as the manifest says for the CLI."""
+    parameter means this file, not "built-in types only" as the manifest says for the CLI
+    (the API says the same, JobRunner.rules_param_public). The form is for analysts, who may
+    name the file, so it shows the path; the API shows its name."""
     if svc.jobs.served_rules is None:
         return None
-    return {"path": str(svc.jobs.served_rules),
-            "digest": f"sha256:{svc.rules.digest}" if svc.rules else ""}
+    return {"path": str(svc.jobs.served_rules), "digest": svc.jobs.served_digest}
 
 
 def _rules_used(job: Job, run: Run | None, served: Path | None) -> list[dict[str, Any]]:

@@ -122,6 +122,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rules_default_builtin": ("留空只用内置类型；文件须位于允许读取的目录内。",
                               "Empty: built-in types only; the file must lie inside an allowed "
                               "folder."),
+    "rules_opt_out": ("；填 none 或“无”则不用规则文件，只用内置类型。",
+                      "; enter none (or 无) for no rules file, built-in types only."),
     "rules_served": ("服务默认规则", "server default"),
     "rules_none": ("未用规则文件（仅内置类型）", "none (built-in types only)"),
     "inputs": ("输入", "Inputs"),

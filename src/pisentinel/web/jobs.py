@@ -24,7 +24,9 @@ from pisentinel.engine.sources import SourceError
 from pisentinel.leads import LeadStore
 from pisentinel.leads import schema as t
 from pisentinel.models import Model, UnknownModel, get_model
+from pisentinel.models.manifest import NO_RULES, is_no_rules
 from pisentinel.web.errors import ApiError
+from pisentinel.web.i18n import text
 from pisentinel.web.reveal import RevealStore, index_run
 from pisentinel.web.sources import SourceRegistry, resolve_user_path
 
@@ -69,9 +71,10 @@ def _job(r: sa.RowMapping) -> Job:
 class JobRunner:
     def __init__(self, store: LeadStore, sources: SourceRegistry, reveals: RevealStore,
                  workspace: Path, *, workers: int = 1, max_index_cells: int = 2_000_000,
-                 served_rules: Path | None = None) -> None:
+                 served_rules: Path | None = None, served_digest: str = "") -> None:
         self.store = store
         self.served_rules = served_rules.expanduser().resolve() if served_rules else None
+        self.served_digest = f"sha256:{served_digest}" if served_rules and served_digest else ""
         self.sources = sources
         self.reveals = reveals
         self.workspace = workspace
@@ -98,8 +101,9 @@ class JobRunner:
         declared = {i.name: i for i in model.manifest.inputs}
         for name in inputs:
             if name not in declared:
-                raise ApiError(400, "unknown_input", f"模型没有输入 {name}",
-                               f"the model has no input {name}")
+                known = ", ".join(declared)
+                raise ApiError(400, "unknown_input", f"模型没有所给的输入（可用：{known}）",
+                               f"the model has no such input (available: {known})")
         for spec in model.manifest.inputs:
             if spec.required and not inputs.get(spec.name):
                 raise ApiError(400, "missing_input", f"缺少必需的输入：{spec.name}（{spec.description_zh}）",
@@ -110,8 +114,8 @@ class JobRunner:
         try:
             resolved = resolve_params(model, self._rules_files(model, params))
             load_param_rules(model, resolved)  # a missing or bad rules file: 400 now, not later
-        except RunError as e:
-            raise ApiError(400, "invalid_params", e.message_zh, e.message_en) from None
+        except RunError as e:  # its public message: no path or value the user submitted
+            raise ApiError(400, "invalid_params", e.public_zh, e.public_en) from None
         with self.store.engine.begin() as conn:
             jid = conn.execute(t.run_jobs.insert().values(
                 model=model.name, params=_jsonable(resolved), inputs={k: list(v) for k, v in
@@ -126,16 +130,43 @@ class JobRunner:
     def _rules_files(self, model: Model, params: Mapping[str, Any]) -> dict[str, Any]:
         """Rules-file parameters (manifest `kind: rules`) by their resolved path. An empty one
         is the served rules file (`serve --rules`): the company's own types are what the
-        console detects with, so a run counts them too unless another file is named."""
+        console detects with, so a run counts them too unless another file is named, or a
+        word of NO_RULES (none, 无) asks for no file: built-in types only, as on the CLI."""
         out = dict(params)
         for spec in model.manifest.params:
             if spec.kind != "rules":
                 continue
             raw = str(out.get(spec.name) or "").strip()
-            if raw:
+            if is_no_rules(raw):
+                out[spec.name] = ""
+            elif raw:
                 out[spec.name] = str(self._rules_path(raw))
             elif self.served_rules is not None:
                 out[spec.name] = str(self.served_rules)
+        return out
+
+    def served_rules_public(self) -> dict[str, str] | None:
+        """The served rules file as anyone who may list the models may see it: its file name
+        and digest, which tell which version of whose types a run counts, but not its folder on
+        the server nor its content."""
+        if self.served_rules is None:
+            return None
+        return {"name": self.served_rules.name, "digest": self.served_digest}
+
+    def rules_param_public(self) -> dict[str, Any]:
+        """A rules parameter as this server treats it. Its manifest text says what an empty
+        value means on the command line (built-in types only); on a server started with
+        `--rules` it means the served file, so the API says so, with the same words as the
+        run form, and names the words that ask for no file."""
+        served = self.served_rules_public()
+        out: dict[str, Any] = {"served_rules": served, "no_rules_words": list(NO_RULES)}
+        for lang in ("zh", "en"):
+            empty = text("rules_default_builtin", lang)
+            if served is not None:
+                digest = f" ({served['digest'][:19]}…)" if served["digest"] else ""
+                empty = (text("rules_default_served", lang) + served["name"] + digest
+                         + text("rules_opt_out", lang))
+            out[lang] = text("param_rules", lang) + ("。" if lang == "zh" else ". ") + empty
         return out
 
     def _rules_path(self, raw: str) -> Path:
@@ -206,8 +237,7 @@ class JobRunner:
                         {"tokens": counts["found"], "cells": counts["cells"]})
             self._update(job_id, status="succeeded", finished_at=datetime.now(UTC))
         except (SourceError, ApiError) as e:
-            zh = e.message("zh") if isinstance(e, SourceError) else e.message_zh
-            en = e.message("en") if isinstance(e, SourceError) else e.message_en
+            zh, en = _job_error(e)
             self._update(job_id, status="failed", error_zh=zh, error_en=en,
                          finished_at=datetime.now(UTC))
         except Exception as e:  # the job must end visibly; the message may quote data, so not kept
@@ -215,6 +245,19 @@ class JobRunner:
             self._update(job_id, status="failed", error_zh=f"运行失败（{type(e).__name__}）",
                          error_en=f"the run failed ({type(e).__name__})",
                          finished_at=datetime.now(UTC))
+
+
+def _job_error(e: SourceError | ApiError) -> tuple[str, str]:
+    """A failed job's message in zh and en, as its page and the API show it: a RunError's
+    public message (a rules file that vanished after the job was queued must not be named by
+    the path the user typed)."""
+    from pisentinel.models.runner import RunError
+
+    if isinstance(e, RunError):
+        return e.public_zh, e.public_en
+    if isinstance(e, SourceError):
+        return e.message("zh"), e.message("en")
+    return e.message_zh, e.message_en
 
 
 def _jsonable(value: Any) -> Any:

@@ -43,7 +43,8 @@ class Services:
         jobs = JobRunner(store, sources, reveals, settings.workspace,
                          workers=settings.run_workers,
                          max_index_cells=settings.reveal_index_max_cells,
-                         served_rules=settings.detection_rules)
+                         served_rules=settings.detection_rules,
+                         served_digest=rules.digest if rules else "")
         return cls(settings, store, accounts, sources, reveals, jobs, rules)
 
     def close(self) -> None:

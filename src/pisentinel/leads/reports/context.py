@@ -267,10 +267,12 @@ def lead_context(store: LeadStore, lead_id: int, *, lang: str = "zh",
 
 
 def run_lead_ids(store: LeadStore, run_id: str) -> list[int]:
-    """Leads a run found: created or refreshed by it, or holding evidence it added.
+    """Leads a run found: created or refreshed by it, or holding evidence it wrote.
 
-    The store keeps no full lead↔run history (a later run moves ``last_run`` on), so a lead
-    re-seen by a later run without new evidence drops out of the earlier run's report.
+    The store keeps no full lead↔run history (a later run moves ``last_run`` on, and takes over
+    the evidence items it reports again or whose inputs it read again), so a lead re-seen by a
+    later run drops out of the earlier run's report unless the earlier run created it or
+    some of its evidence is still the lead's.
     Ordered like :meth:`LeadStore.query`: most severe first.
     """
     with store.engine.connect() as conn:
