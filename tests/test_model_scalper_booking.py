@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from pisentinel.engine.duckdb_engine import DuckDBEngine
-from pisentinel.leads import find_raw_identifiers
+from pisentinel.leads import LeadStore, find_raw_identifiers
 from pisentinel.models import get_model
 from pisentinel.models.context import RunContext
 from pisentinel.models.runner import RunResult, run_model
@@ -80,6 +80,13 @@ def test_leads_read_like_a_case_and_hold_no_raw_identifier(tmp_path: Path) -> No
         else:
             assert lead.subject.type == "account" and "*" in lead.subject.display
     assert {lead.kind for lead in result.leads} == {s["kind"] for s in truth["subjects"]}
+    # A ring's most-booked ID numbers share source, column and file: each is its own item.
+    with LeadStore(f"sqlite:///{tmp_path / 'ws-duckdb-default-8' / 'leads.db'}") as store:
+        for lead, lead_id in zip(result.leads, result.lead_ids, strict=True):
+            top = [e for e in lead.evidence if e.column == "visitor_id_number"]
+            stored = [e for e in store.get(lead_id).evidence if e.column == "visitor_id_number"]
+            assert len(top) >= 2 and sorted(e.excerpt for e in stored) == sorted(
+                e.excerpt for e in top)
 
 
 # -- a hand-built estate: every decoy the issue names, and one small ring -------------------

@@ -117,6 +117,9 @@ class Evidence:
 
     ``content_hash`` is the hash of the source row or file content, so the excerpt can be
     matched to the original in the case file without the lead carrying the original.
+    ``detail["item"]`` tells apart items drawn from one source without a row (a ring's three
+    most-booked ID numbers): a token or a label, never a raw value. It lives in ``detail`` so
+    that stores and exchange bundles keep it without a field of their own.
     """
 
     source: str
@@ -127,9 +130,12 @@ class Evidence:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[str, int | None, str | None, str]:
-        """Evidence identity within a lead: the same cell of the same content is one item."""
-        return (self.source, self.row, self.column, self.content_hash)
+    def key(self) -> tuple[str | int | None, ...]:
+        """Evidence identity within a lead: the same cell of the same content is one item, and
+        so is the same item of an aggregate (items without one keep their old identity)."""
+        base = (self.source, self.row, self.column, self.content_hash)
+        item = self.detail.get("item")
+        return base if item is None else (*base, str(item))
 
 
 @dataclass(frozen=True)

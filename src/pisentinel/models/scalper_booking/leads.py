@@ -209,6 +209,8 @@ def build_leads(ctx: RunContext) -> list[Lead]:
         for t in top_ids.get(ring, []):
             evidence.append(Evidence(
                 source="bookings", content_hash=source_hash, column="visitor_id_number",
+                detail={"item": ctx.token("CN_ID_CARD", t["id_number"])
+                        if t["id_number"] else "（空）"},
                 excerpt=(f"证件号码 {_who(ctx, t['id_number'], t['visitor_name'])} 被团伙 "
                          f"{t['ring_accounts']} 个账号预约 {t['ring_bookings']} 次、入馆 "
                          f"{t['entries']} 次，单月最多被预约 {t['max_month_bookings']} 次")))
