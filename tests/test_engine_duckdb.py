@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pisentinel.detect.rules import CustomType, DetectionRules, PatternRule, load_rules
@@ -14,6 +16,7 @@ from pisentinel.detect.scanner import Scanner, is_persons_table
 from pisentinel.engine.base import Engine, InputTable, ScanRequest
 from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.factory import open_engine
+from pisentinel.engine.filescan import FILE_FINDINGS_SCHEMA, scan_files
 from pisentinel.engine.mapping import MappingError
 from pisentinel.engine.scanning import ScanJob, scan_rows
 from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError
@@ -259,6 +262,55 @@ def test_whether_rows_are_persons_is_the_tables_in_pool_in_process_and_plain(
     medical = {r[0] for r in plain if r[1] == "备注" and r[4] == "MEDICAL_HEALTH"}
     assert medical == (_medical_rows(table) if first == "姓名" else set())
     assert any(r[4] == "PHONE_NUMBER" for r in plain)
+
+
+def _write_notes(folder: Path, table: pa.Table) -> list[Path]:
+    """The notes table (without `_row`) as CSV, JSONL, Parquet and xlsx files."""
+    from openpyxl import Workbook
+
+    folder.mkdir()
+    data = table.drop_columns(["_row"])
+    rows = data.to_pylist()
+    csv = folder / "a.csv"
+    csv.write_text("\n".join([",".join(data.column_names)]
+                             + [",".join(r.values()) for r in rows]) + "\n", "utf-8")
+    jsonl = folder / "b.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    pq.write_table(data, folder / "c.parquet")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(data.column_names)
+    for r in rows:
+        sheet.append(list(r.values()))
+    book.save(folder / "d.xlsx")
+    return [csv, jsonl, folder / "c.parquet", folder / "d.xlsx"]
+
+
+@pytest.mark.parametrize("first", ["姓名", "编号"])
+def test_a_file_scan_decides_persons_by_the_files_columns_as_the_engine_does(
+        tmp_path: Path, first: str) -> None:
+    """`pisentinel scan` of 备注 alone (`--columns`), in the process or in its pool, finds in
+    every format what a scan of the whole file finds there, and what the engine finds in the
+    same table: a disease in 备注 counts when the file has a 姓名 column."""
+    table = notes_table(40, first)
+    files = _write_notes(tmp_path / "files", table)
+    with DuckDBEngine(tmp_path / "ws", workers=1) as eng:
+        eng.register("clinic", table)
+        eng.scan(ScanRequest("clinic", ["备注"], "notes"), KEY)
+        by_engine = sorted((r["row_id"], r["start"], r["end"], r["type"], r["masked"])
+                           for r in eng.query("SELECT * FROM notes").to_pylist())
+    scanner = Scanner()
+    for path in files:
+        for columns, workers in ((["备注"], 1), (["备注"], 2), (None, 1)):
+            found: list[pa.RecordBatch] = []
+            scan_files([path], scanner, columns, found.append, workers=workers, batch_rows=16)
+            rows = pa.Table.from_batches(found, FILE_FINDINGS_SCHEMA).to_pylist()
+            assert sorted((r["row"], r["start"], r["end"], r["type"], r["masked"])
+                          for r in rows if r["column"] == "备注") == by_engine, (path.name,
+                                                                               columns, workers)
+    medical = {r[0] for r in by_engine if r[3] == "MEDICAL_HEALTH"}
+    assert medical == (_medical_rows(table) if first == "姓名" else set())
 
 
 def test_scan_by_distinct_values_equals_the_detector_row_by_row(
