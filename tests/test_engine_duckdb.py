@@ -16,10 +16,11 @@ from pisentinel.detect.scanner import Scanner, is_persons_table
 from pisentinel.engine.base import Engine, InputTable, ScanRequest
 from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.factory import open_engine
+from pisentinel.engine.fileredact import redact_file
 from pisentinel.engine.filescan import FILE_FINDINGS_SCHEMA, scan_files
 from pisentinel.engine.mapping import MappingError
 from pisentinel.engine.scanning import ScanJob, scan_rows
-from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError
+from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError, read_batches
 from pisentinel.protect import pseudonym_token
 from test_engine_data import (
     MAPPING,
@@ -311,6 +312,27 @@ def test_a_file_scan_decides_persons_by_the_files_columns_as_the_engine_does(
                                                                                columns, workers)
     medical = {r[0] for r in by_engine if r[3] == "MEDICAL_HEALTH"}
     assert medical == (_medical_rows(table) if first == "姓名" else set())
+
+
+@pytest.mark.parametrize("first", ["姓名", "编号"])
+def test_a_redacted_copy_lacks_the_disease_a_scan_of_its_notes_finds(
+        tmp_path: Path, first: str) -> None:
+    """Redacting 备注 alone of a file with a 姓名 column removes the diseases its scan
+    reports; without an identifying column there are none to report or remove."""
+    table = notes_table(40, first)
+    source = _write_notes(tmp_path / "files", table)[0]
+    found: list[pa.RecordBatch] = []
+    scanner = Scanner()
+    scan_files([source], scanner, ["备注"], found.append)
+    medical = [r["row"] for r in pa.Table.from_batches(found, FILE_FINDINGS_SCHEMA).to_pylist()
+               if r["type"] == "MEDICAL_HEALTH"]
+    out = tmp_path / "redacted.csv"
+    counts = redact_file(source, out, scanner, "label", columns=["备注"])
+    notes = [n for tb in read_batches(out) for n in tb.batch.column("备注").to_pylist()]
+    kept = {i + 1 for i, note in enumerate(notes) if note.startswith(NOTES[:2])}
+    assert set(medical) == (_medical_rows(table) if first == "姓名" else set())
+    assert kept == _medical_rows(table) - set(medical)
+    assert counts["MEDICAL_HEALTH"] == len(medical)
 
 
 def test_scan_by_distinct_values_equals_the_detector_row_by_row(
