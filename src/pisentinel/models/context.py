@@ -30,7 +30,7 @@ class RunContext:
     params: Mapping[str, Any]
     run_id: str
     run_dir: Path
-    token_key: bytes
+    token_key: bytes = field(repr=False)
     token: Callable[[str, str], str]
     mask_value: Callable[..., str]
     inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
