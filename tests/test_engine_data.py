@@ -120,6 +120,27 @@ def student_texts(n: int = 120, seed: int = 11) -> tuple[list[str], dict[int, st
     return texts, named
 
 
+NOTES = ("患有糖尿病", "高血压病史三年", "无", "已复诊", "体检正常")
+"""Remarks of a clinic's table: two name a disease and no person, since the row is the person."""
+_SURNAMES = "张王李赵刘陈杨黄"
+_GIVEN = ("伟", "芳", "秀英", "敏", "静", "丽", "强", "磊")
+
+
+def notes_table(n: int, first: str, seed: int = 5) -> pa.Table:
+    """`_row`, a column `first` and 备注 (`NOTES` in turn, every seventh with a phone). With
+    `first` = 姓名 the column holds made-up names and the table is one of persons' records;
+    with any other header it holds serial numbers (A001) and the table names no one."""
+    rng = random.Random(seed)
+    firsts, notes = [], []
+    for i in range(n):
+        firsts.append(rng.choice(_SURNAMES) + rng.choice(_GIVEN) if first == "姓名"
+                      else f"A{i + 1:03d}")
+        note = NOTES[i % len(NOTES)]
+        notes.append(f"{note}，电话{phone(rng)}" if i % 7 == 6 else note)
+    return pa.table({"_row": pa.array(range(1, n + 1), pa.int64()), first: firsts,
+                     "备注": notes})
+
+
 def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "gbk",
               sep: str = ",") -> Path:
     lines = [sep.join(HEADERS)] + [sep.join(r[h] for h in HEADERS) for r in rows]

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pisentinel.detect.rules import CustomType, DetectionRules, PatternRule, load_rules
+from pisentinel.detect.scanner import Scanner, is_persons_table
 from pisentinel.engine.base import Engine, InputTable, ScanRequest
 from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.factory import open_engine
+from pisentinel.engine.fileredact import redact_file
+from pisentinel.engine.filescan import FILE_FINDINGS_SCHEMA, scan_files
 from pisentinel.engine.mapping import MappingError
 from pisentinel.engine.scanning import ScanJob, scan_rows
-from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError
+from pisentinel.engine.sources import EXIT_MISSING_COLUMN, EXIT_USAGE, SourceError, read_batches
 from pisentinel.protect import pseudonym_token
 from test_engine_data import (
     MAPPING,
+    NOTES,
     OPTIONAL,
     QUERIES,
     REQUIRED,
@@ -26,6 +32,7 @@ from test_engine_data import (
     STUDENT_RULES,
     booking_rows,
     normalise,
+    notes_table,
     student_texts,
     write_csv,
     write_jsonl,
@@ -223,6 +230,111 @@ def test_scan_in_pool_equals_scan_in_process(
     assert {r[4] for r in results[0]} == {"CN_ID_CARD", "PHONE_NUMBER"}
 
 
+def _medical_rows(table: pa.Table) -> set[int]:
+    """1-based rows whose 备注 names a disease (`NOTES`' first two)."""
+    return {i + 1 for i, note in enumerate(table.column("备注").to_pylist())
+            if note.startswith(NOTES[:2])}
+
+
+@pytest.mark.parametrize("first", ["姓名", "编号"])
+def test_whether_rows_are_persons_is_the_tables_in_pool_in_process_and_plain(
+        tmp_path: Path, first: str) -> None:
+    """A disease in 备注 counts when the table has a 姓名 column and not without one, however
+    the columns travel: one at a time to DuckDB's pool or in its process, all at once to
+    `scan_rows` or to the scanner, or 备注 alone."""
+    table = notes_table(40, first)
+    results, notes_only = [], []
+    for workers, batch_rows in ((1, 10_000), (2, 8)):  # 40 rows > 8: the pool scans
+        with DuckDBEngine(tmp_path / f"ws{workers}", workers=workers,
+                          batch_rows=batch_rows) as eng:
+            eng.register("clinic", table)
+            eng.scan(ScanRequest("clinic", [first, "备注"], "findings"), KEY)
+            eng.scan(ScanRequest("clinic", ["备注"], "notes"), KEY)
+            results.append(normalise(eng.query("SELECT * FROM findings")))
+            notes_only.append(normalise(eng.query("SELECT * FROM notes")))
+    job = ScanJob((first, "备注"), KEY, None, 0.5, "_row", False,
+                  rows_are_persons=is_persons_table(table.column_names))
+    plain = normalise(pa.Table.from_batches([scan_rows(table.to_batches()[0], job)]))
+    assert results[0] == results[1] == plain
+    assert notes_only[0] == notes_only[1] == [r for r in plain if r[1] == "备注"]
+    whole = Scanner().scan_batch(table, [first, "备注"]).to_pylist()
+    assert sorted((f["row"] + 1, f["column"], f["type"], f["masked"]) for f in whole) == sorted(
+        (r[0], r[1], r[4], r[7]) for r in plain)
+    medical = {r[0] for r in plain if r[1] == "备注" and r[4] == "MEDICAL_HEALTH"}
+    assert medical == (_medical_rows(table) if first == "姓名" else set())
+    assert any(r[4] == "PHONE_NUMBER" for r in plain)
+
+
+def _write_notes(folder: Path, table: pa.Table) -> list[Path]:
+    """The notes table (without `_row`) as CSV, JSONL, Parquet and xlsx files."""
+    from openpyxl import Workbook
+
+    folder.mkdir()
+    data = table.drop_columns(["_row"])
+    rows = data.to_pylist()
+    csv = folder / "a.csv"
+    csv.write_text("\n".join([",".join(data.column_names)]
+                             + [",".join(r.values()) for r in rows]) + "\n", "utf-8")
+    jsonl = folder / "b.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    pq.write_table(data, folder / "c.parquet")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(data.column_names)
+    for r in rows:
+        sheet.append(list(r.values()))
+    book.save(folder / "d.xlsx")
+    return [csv, jsonl, folder / "c.parquet", folder / "d.xlsx"]
+
+
+@pytest.mark.parametrize("first", ["姓名", "编号"])
+def test_a_file_scan_decides_persons_by_the_files_columns_as_the_engine_does(
+        tmp_path: Path, first: str) -> None:
+    """`pisentinel scan` of 备注 alone (`--columns`), in the process or in its pool, finds in
+    every format what a scan of the whole file finds there, and what the engine finds in the
+    same table: a disease in 备注 counts when the file has a 姓名 column."""
+    table = notes_table(40, first)
+    files = _write_notes(tmp_path / "files", table)
+    with DuckDBEngine(tmp_path / "ws", workers=1) as eng:
+        eng.register("clinic", table)
+        eng.scan(ScanRequest("clinic", ["备注"], "notes"), KEY)
+        by_engine = sorted((r["row_id"], r["start"], r["end"], r["type"], r["masked"])
+                           for r in eng.query("SELECT * FROM notes").to_pylist())
+    scanner = Scanner()
+    for path in files:
+        for columns, workers in ((["备注"], 1), (["备注"], 2), (None, 1)):
+            found: list[pa.RecordBatch] = []
+            scan_files([path], scanner, columns, found.append, workers=workers, batch_rows=16)
+            rows = pa.Table.from_batches(found, FILE_FINDINGS_SCHEMA).to_pylist()
+            assert sorted((r["row"], r["start"], r["end"], r["type"], r["masked"])
+                          for r in rows if r["column"] == "备注") == by_engine, (path.name,
+                                                                               columns, workers)
+    medical = {r[0] for r in by_engine if r[3] == "MEDICAL_HEALTH"}
+    assert medical == (_medical_rows(table) if first == "姓名" else set())
+
+
+@pytest.mark.parametrize("first", ["姓名", "编号"])
+def test_a_redacted_copy_lacks_the_disease_a_scan_of_its_notes_finds(
+        tmp_path: Path, first: str) -> None:
+    """Redacting 备注 alone of a file with a 姓名 column removes the diseases its scan
+    reports; without an identifying column there are none to report or remove."""
+    table = notes_table(40, first)
+    source = _write_notes(tmp_path / "files", table)[0]
+    found: list[pa.RecordBatch] = []
+    scanner = Scanner()
+    scan_files([source], scanner, ["备注"], found.append)
+    medical = [r["row"] for r in pa.Table.from_batches(found, FILE_FINDINGS_SCHEMA).to_pylist()
+               if r["type"] == "MEDICAL_HEALTH"]
+    out = tmp_path / "redacted.csv"
+    counts = redact_file(source, out, scanner, "label", columns=["备注"])
+    notes = [n for tb in read_batches(out) for n in tb.batch.column("备注").to_pylist()]
+    kept = {i + 1 for i, note in enumerate(notes) if note.startswith(NOTES[:2])}
+    assert set(medical) == (_medical_rows(table) if first == "姓名" else set())
+    assert kept == _medical_rows(table) - set(medical)
+    assert counts["MEDICAL_HEALTH"] == len(medical)
+
+
 def test_scan_by_distinct_values_equals_the_detector_row_by_row(
         engine: DuckDBEngine, rows: list[dict[str, str]], tmp_path: Path) -> None:
     """The engine scans each distinct value once and joins back; that must be exactly what
@@ -232,7 +344,8 @@ def test_scan_by_distinct_values_equals_the_detector_row_by_row(
     engine.scan(ScanRequest("bookings", list(columns), "findings"), KEY)
     table = engine.query("SELECT _row, _source, id_number, phone, note FROM bookings")
     direct = scan_rows(table.combine_chunks().to_batches()[0],
-                       ScanJob(columns, KEY, None, 0.5, "_row", True))
+                       ScanJob(columns, KEY, None, 0.5, "_row", True,
+                               rows_are_persons=is_persons_table(engine.columns("bookings"))))
     assert normalise(pa.Table.from_batches([direct])) == normalise(
         engine.query("SELECT * FROM findings"))
 
@@ -306,11 +419,11 @@ def test_scan_jobs_with_rules_built_in_code_do_not_share_a_scanner() -> None:
     taken for one another (nor for no rules), and a pickled job keeps its rules."""
     batch = _students(["学号XH12345678", "学号XH1234567"]).to_batches()[0]
     eight, seven = _code_rules("XH[0-9]{8}"), _code_rules("XH[0-9]{7}(?![0-9])")
-    jobs = [ScanJob(("text",), KEY, None, 0.5, "_row", False, rules)
+    jobs = [ScanJob(("text",), KEY, None, 0.5, "_row", False, rules, rows_are_persons=False)
             for rules in (eight, seven, None)]
     assert len({job.rules_key for job in jobs}) == 3
-    assert ScanJob(("text",), KEY, None, 0.5, "_row", False,
-                   _code_rules("XH[0-9]{8}")).rules_key == jobs[0].rules_key
+    assert ScanJob(("text",), KEY, None, 0.5, "_row", False, _code_rules("XH[0-9]{8}"),
+                   rows_are_persons=False).rules_key == jobs[0].rules_key
     found = [[(r["row_id"], r["type"]) for r in scan_rows(batch, pickle.loads(pickle.dumps(job)))
               .to_pylist()] for job in jobs]
     assert found == [[(1, "STUDENT_ID")], [(2, "STUDENT_ID")], []]

@@ -21,12 +21,14 @@ from pisentinel.engine.duckdb_engine import DuckDBEngine
 from pisentinel.engine.mapping import MappingError
 from test_engine_data import (
     MAPPING,
+    NOTES,
     OPTIONAL,
     QUERIES,
     REQUIRED,
     STUDENT_RULES,
     booking_rows,
     normalise,
+    notes_table,
     student_texts,
     write_csv,
     write_jsonl,
@@ -162,6 +164,27 @@ def test_scan_with_rules_equals_duckdb(engines: tuple[DuckDBEngine, Any],
     assert {r[0] for r in own} == set(named)
     assert all(r[6].count("*") == 6 and r[5].startswith("STUDENT_ID:") for r in own)
     assert len({r[5] for r in own}) == len(set(named.values()))
+
+
+@pytest.mark.parametrize("first", ["姓名", "编号"])
+def test_a_table_of_persons_scans_alike_on_both_engines(
+        engines: tuple[DuckDBEngine, Any], first: str) -> None:
+    """Spark sends 姓名 and 备注 to its workers in one batch, DuckDB one column at a time (in
+    its pool: more rows than a batch): both read a disease in 备注 as its row's person's when
+    the table has a 姓名 column, and neither does without one."""
+    duck, spk = engines
+    table = notes_table(120, first)
+    request = ScanRequest("clinic", [first, "备注"], "clinic_findings")
+    for eng in engines:
+        eng.register("clinic", table)
+    assert duck.scan(request, KEY) == spk.scan(request, KEY)
+    found = _same(duck, spk, "SELECT row_id, \"column\", start, \"end\", type, score, token, "
+                             "masked FROM clinic_findings")
+    medical = {r[0] for r in found if r[1] == "备注" and r[4] == "MEDICAL_HEALTH"}
+    notes = table.column("备注").to_pylist()
+    assert medical == ({i + 1 for i, n in enumerate(notes) if n.startswith(NOTES[:2])}
+                       if first == "姓名" else set())
+    assert any(r[4] == "PHONE_NUMBER" for r in found)
 
 
 def test_a_model_gives_identical_leads(engines: tuple[DuckDBEngine, Any]) -> None:

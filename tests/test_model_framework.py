@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pisentinel.detect.rules import load_rules
 from pisentinel.engine.sources import SourceError
 from pisentinel.leads import LeadStore
 from pisentinel.models import Model
+from pisentinel.models.context import RunContext
 from pisentinel.models.manifest import load_manifest
 from pisentinel.models.runner import RunError, run_model
+from pisentinel.protect import mask_value
 
 MANIFEST = """
 name: toy_links
@@ -73,20 +77,48 @@ def build_leads(ctx):
 """
 
 
-@pytest.fixture()
-def toy_model(tmp_path: Path) -> Model:
-    pkg = tmp_path / "pkgs" / "toy_links_pkg"
+def _toy_package(tmp_path: Path, package: str, manifest: str, leads: str) -> Iterator[Model]:
+    """A model package made in `tmp_path` from these texts, importable while the test runs."""
+    pkg = tmp_path / "pkgs" / package
     (pkg / "sql").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
-    (pkg / "manifest.yaml").write_text(textwrap.dedent(MANIFEST), "utf-8")
+    (pkg / "manifest.yaml").write_text(textwrap.dedent(manifest), "utf-8")
     (pkg / "sql" / "per_account.sql").write_text(SQL, "utf-8")
     (pkg / "steps.py").write_text(textwrap.dedent(STEPS), "utf-8")
-    (pkg / "leads.py").write_text(textwrap.dedent(LEADS), "utf-8")
+    (pkg / "leads.py").write_text(textwrap.dedent(leads), "utf-8")
     sys.path.insert(0, str(pkg.parent))
-    yield Model("toy_links_pkg", load_manifest("toy_links_pkg"))
+    yield Model(package, load_manifest(package))
     sys.path.remove(str(pkg.parent))
-    for name in [m for m in sys.modules if m.startswith("toy_links_pkg")]:
+    for name in [m for m in sys.modules if m.startswith(package)]:
         del sys.modules[name]
+
+
+@pytest.fixture()
+def toy_model(tmp_path: Path) -> Iterator[Model]:
+    yield from _toy_package(tmp_path, "toy_links_pkg", MANIFEST, LEADS)
+
+
+ACCOUNT_RULES = """
+types:
+  ACCOUNT_NO: {name_zh: 账户号, name_en: account number, mask: {keep_prefix: 3, keep_suffix: 2}}
+patterns:
+  - {type: ACCOUNT_NO, regex: '1[0-9]{10}', score: 0.6}
+"""
+"""A rules file's own type, an account number that keeps three characters in front and two
+behind when masked."""
+
+
+@pytest.fixture()
+def toy_rules_model(tmp_path: Path) -> Iterator[Model]:
+    """The toy model with a rules parameter, whose leads show each account as the rules' own
+    type (ACCOUNT_NO), masked by `ctx.mask`."""
+    manifest = MANIFEST.replace(
+        "  min_ids: {default: 3, zh: 最少证件数}\n",
+        "  min_ids: {default: 3, zh: 最少证件数}\n  rules: {default: \"\", kind: rules, zh: 规则}\n")
+    leads = LEADS.replace('ctx.mask("PHONE_NUMBER", r["account_id"])',
+                          'ctx.mask("ACCOUNT_NO", r["account_id"])')
+    assert manifest != MANIFEST and leads != LEADS
+    yield from _toy_package(tmp_path, "toy_rules_pkg", manifest, leads)
 
 
 @pytest.fixture()
@@ -166,3 +198,24 @@ def test_bad_runs_are_clear_errors(toy_model: Model, records: Path, tmp_path: Pa
     with pytest.raises(SourceError) as err:
         run_model(toy_model, {"records": [bad]}, workspace=ws)
     assert err.value.exit_code == 4 and "id_number" in err.value.message("en")
+
+
+def test_a_leads_mask_keeps_the_rules_counts_for_the_users_own_type(
+        toy_rules_model: Model, records: Path, tmp_path: Path) -> None:
+    """`ctx.mask` of a value of the rules file's own type keeps the rules' counts (138******01),
+    as the engine's scan masks it; without the rules file the type is unknown and starred
+    whole. Built-in types keep the taxonomy's mask."""
+    (tmp_path / "rules.yaml").write_text(ACCOUNT_RULES, "utf-8")
+    shown = {}
+    for rules in (str(tmp_path / "rules.yaml"), ""):
+        result = run_model(toy_rules_model, {"records": [records]}, workspace=tmp_path / "ws",
+                           token_key=b"k" * 32, params={"rules": rules})
+        shown[rules] = [lead.subject.display for lead in result.leads]
+    assert shown[str(tmp_path / "rules.yaml")] == ["136******04", "138******01"]
+    assert shown[""] == ["*" * 11, "*" * 11]
+    rules = {"rules": load_rules(tmp_path / "rules.yaml")}
+    ctx = RunContext(toy_rules_model.manifest, None, {}, "t",  # type: ignore[arg-type]
+                     tmp_path, b"k" * 32, lambda t, v: "", mask_value, rules=rules)
+    assert ctx.mask("PHONE_NUMBER", "13800000001") == "138****0001"
+    assert ctx.mask("ACCOUNT_NO", "13800000001") == "138******01"
+    assert ctx.mask("MEDICAL_HEALTH", "糖尿病", "en") == mask_value("MEDICAL_HEALTH", "糖尿病", "en")

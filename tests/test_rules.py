@@ -256,3 +256,35 @@ def test_a_column_header_is_context_for_a_rule(rules: DetectionRules) -> None:
     found = Scanner(rules=rules, ner="off").scan_batch(batch).to_pydict()
     hits = sorted(zip(found["column"], found["row"], found["type"], strict=True))
     assert hits == [("工号", 0, "EMPLOYEE_ID"), ("工号", 1, "EMPLOYEE_ID")]
+
+
+def test_a_repr_shows_counts_and_the_digest_never_the_words(rules: DetectionRules,
+                                                           tmp_path: Path) -> None:
+    """Dictionaries and allow lists may hold real names and numbers: the rules' repr, and the
+    repr of what carries them (a scan request, a scan job, a run's context), counts them and
+    names the file by its digest."""
+    from pisentinel.engine.base import ScanRequest
+    from pisentinel.engine.scanning import ScanJob
+    from pisentinel.models import get_model
+    from pisentinel.models.context import RunContext
+    from pisentinel.protect import mask_value
+
+    key = b"run-key-not-to-be-shown-0123456"
+    holders = [
+        rules, *rules.patterns, ScanRequest("t", ["text"], "out", rules=rules),
+        ScanJob(("text",), key, None, 0.5, "_row", False, rules, rows_are_persons=False),
+        RunContext(get_model("pi_inventory").manifest, None, {}, "r",  # type: ignore[arg-type]
+                   tmp_path, key, lambda t, v: "", mask_value, rules={"rules": rules}),
+    ]
+    words = ["王小二", "赵大宝", "13800138000", "400[0-9]", "员工编号", "GH[0-9]",
+             "88[0-9]", "run-key", repr(key)]
+    for holder in holders:
+        shown = repr(holder)
+        assert not [w for w in words if w in shown], type(holder).__name__
+    assert repr(rules) == ("DetectionRules(types=1, patterns=3, allow_values=1, "
+                           f"allow_patterns=1, digest='{rules.digest}')")
+    assert len(rules.digest) == 64 and "DetectionRules(" in repr(holders[-1])
+    assert repr(rules.patterns[2]) == (
+        "PatternRule(type='PERSON_NAME', name='PERSON_NAME#words0', score=0.9, "
+        f"validator=None, regex_chars={len(rules.patterns[2].regex.pattern)}, "
+        "context_words=0)")

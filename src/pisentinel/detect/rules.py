@@ -106,7 +106,7 @@ class CustomType:
         return own_type_value(text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PatternRule:
     """One pattern of a type. Word lists become a pattern too: their words, longest first."""
 
@@ -117,8 +117,16 @@ class PatternRule:
     validator: str | None = None
     name: str = "custom"
 
+    def __repr__(self) -> str:
+        """The rule without its words: a dictionary's regex is its word list (names, say) and a
+        repr reaches logs and tracebacks; the pattern's length and the cue words' count tell
+        rules apart well enough there."""
+        return (f"PatternRule(type={self.type!r}, name={self.name!r}, score={self.score}, "
+                f"validator={self.validator!r}, regex_chars={len(self.regex.pattern)}, "
+                f"context_words={len(self.context)})")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class DetectionRules:
     types: Mapping[str, CustomType] = field(default_factory=dict)
     patterns: tuple[PatternRule, ...] = ()
@@ -126,6 +134,15 @@ class DetectionRules:
     allow_patterns: tuple[re.Pattern[str], ...] = ()
     source: str = ""
     digest: str = ""  # SHA-256 of the file as read: what a scan checkpoint is tied to
+
+    def __repr__(self) -> str:
+        """Counts and the file's digest, never the words: dictionaries and allow lists may
+        hold names and numbers of real persons, and a repr reaches logs and tracebacks (of
+        anything that holds the rules: a scan request, a run's context, the web services).
+        The digest names the file as the run record does."""
+        return (f"DetectionRules(types={len(self.types)}, patterns={len(self.patterns)}, "
+                f"allow_values={len(self.allow_values)}, "
+                f"allow_patterns={len(self.allow_patterns)}, digest={self.digest!r})")
 
     def allows(self, text: str, value: str = "") -> bool:
         """Whether a finding with this raw text (and normalised value) is on the allow list."""

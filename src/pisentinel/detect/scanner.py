@@ -342,12 +342,20 @@ class Scanner:
         mask: Callable[[str, str], str] | None = None,
         include_raw: bool = False,
         token: Callable[[str, str], str] | None = None,
+        rows_are_persons: bool | None = None,
     ) -> pa.RecordBatch:
         """Findings of every text column of `batch` (or of `columns`), one row each, with the
         value masked. `row` indexes the input batch. The raw span is added (column `raw`) only
         when `include_raw` is asked for: an authorised reveal, which callers must log. With
         `token(type, value)` (a keyed pseudonym function) a `token` column links findings of the
-        same value across rows and datasets without the value itself."""
+        same value across rows and datasets without the value itself.
+
+        `rows_are_persons` says whether the table the batch comes from is one of persons'
+        records (`is_persons_table` of its columns), so that a disease in any cell counts. A
+        caller that sends part of a table's columns (an engine's scan, a file scan of chosen
+        columns) must pass it, from the whole table: otherwise the same table gives other
+        findings when its columns travel in other batches. None: `batch` is the whole table,
+        and its own columns decide."""
         masker = mask or partial(_mask_value(), lang="zh", own_types=self.own_types)
         cols = list(columns) if columns is not None else [
             f.name for f in batch.schema
@@ -360,8 +368,8 @@ class Scanner:
             schema = schema.append(pa.field("raw", pa.string()))
         out: dict[str, list[object]] = {f.name: [] for f in schema}
         sensitive = self.sensitivity()
-        identifying = subject_rules().identifying
-        of_persons = any(header_type(n) in identifying for n in batch.schema.names)
+        of_persons = (is_persons_table(batch.schema.names) if rows_are_persons is None
+                      else rows_are_persons)
         with _collector_paused():
             for name in cols:
                 found = self.scan_array(batch.column(name), header=name,
@@ -381,6 +389,16 @@ class Scanner:
                 if include_raw:
                     out["raw"] += [f.text for f in findings]
         return pa.RecordBatch.from_pydict(out, schema=schema)
+
+
+def is_persons_table(columns: Iterable[str]) -> bool:
+    """Whether a table with these columns holds persons' records: a column named for an
+    identifying type (姓名, 身份证号, 手机号) makes each row someone's, so a disease or a faith
+    in any of its cells is that person's without a person named in the cell. It is decided by
+    the table's columns, never by the ones a scan reads, so that every way of scanning the table
+    (one column at a time or all at once) finds the same."""
+    identifying = subject_rules().identifying
+    return any(header_type(n) in identifying for n in columns)
 
 
 @cache
@@ -425,5 +443,5 @@ def scan_batch(batch: pa.RecordBatch | pa.Table, columns: Sequence[str] | None =
     return default_scanner().scan_batch(batch, columns)
 
 
-__all__ = ["FINDINGS_SCHEMA", "F", "Scanner", "default_scanner", "scan_batch", "scan_text",
-           "scan_texts"]
+__all__ = ["FINDINGS_SCHEMA", "F", "Scanner", "default_scanner", "is_persons_table", "scan_batch",
+           "scan_text", "scan_texts"]

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pisentinel.detect.scanner import is_persons_table
 from pisentinel.engine.base import InputTable, ScanRequest
 from pisentinel.engine.loading import (
     STAGING_SUFFIXES,
@@ -181,7 +182,8 @@ class DuckDBEngine:
         """Findings are a function of (column, cell text) alone, so each column's distinct
         values are scanned once and the findings joined back to every row holding them:
         identifiers repeat (a scalper's ID numbers, an agency's phone), and the detector, not
-        DuckDB, is the cost."""
+        DuckDB, is the cost. Whether the rows are persons' records (a disease in a note counts)
+        is decided once, from all of the table's columns, as Spark decides it."""
         cols = self.columns(request.table)
         if not cols:
             raise KeyError(f"no table {request.table!r}")
@@ -193,13 +195,14 @@ class DuckDBEngine:
         staging = request.output + _SCAN_SUFFIX
         values = request.output + "__values" + _SCAN_SUFFIX
         types = tuple(sorted(request.types)) if request.types is not None else None
+        of_persons = is_persons_table(cols)
         try:
             self._create(staging, findings_schema(id_type, with_source))
             n_rows = int(self._con.sql(
                 f"SELECT count(*) FROM {quote(request.table)}").fetchall()[0][0])
             for column in request.columns:
                 job = ScanJob((column,), token_key, types, request.min_score, column, False,
-                              request.rules)
+                              request.rules, rows_are_persons=of_persons)
                 self._create(values, findings_schema(pa.string(), False))
                 self._scan_values(request.table, column, job, values, pooled=(
                     n_rows > self.batch_rows and self.workers > 1))

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pisentinel.detect.finding import Explanation, Finding
 from pisentinel.detect.headers import header_says_not_pi, header_type
-from pisentinel.detect.scanner import Scanner
+from pisentinel.detect.scanner import Scanner, is_persons_table
 from pisentinel.engine.sinks import TableSink
 from pisentinel.engine.sources import read_batches
 from pisentinel.protect import redact_text
@@ -55,8 +55,11 @@ def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str]
                  lang: str = "zh") -> pa.RecordBatch:
     """`counts` gains one per redacted span by type, and under BY_HEADER the cells redacted on
     their column header alone (also counted by type). `lang` is the language of labels and
-    generalised forms."""
+    generalised forms. `batch` holds every column of its table, whichever are redacted, so its
+    columns decide whether the rows are persons' records, as a scan of the file decides it: a
+    disease in 备注 that scan reports beside a 姓名 column is gone from the redacted copy."""
     names = list(columns) if columns else batch.schema.names
+    of_persons = is_persons_table(batch.schema.names)
     arrays = []
     for name in batch.schema.names:
         col = batch.column(name)
@@ -64,7 +67,7 @@ def redact_batch(scanner: Scanner, batch: pa.RecordBatch, columns: Sequence[str]
             arrays.append(col)
             continue
         by_row: dict[int, list[Finding]] = {}
-        for row, f in scanner.scan_array(col, header=name):
+        for row, f in scanner.scan_array(col, header=name, rows_are_persons=of_persons):
             by_row.setdefault(row, []).append(f)
             counts[f.type] += 1
         for row, f in _unvalidated_cells(col, name, set(by_row)):

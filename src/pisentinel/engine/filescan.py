@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from pisentinel.detect.rules import DetectionRules
-from pisentinel.detect.scanner import FINDINGS_SCHEMA, Scanner
+from pisentinel.detect.scanner import FINDINGS_SCHEMA, Scanner, is_persons_table
 from pisentinel.engine.checkpoint import ScanCheckpoint, SourceProgress, scan_fingerprint
 from pisentinel.engine.sinks import TableSink
 from pisentinel.engine.sources import TextBatch, discover_sources, read_batches
@@ -43,10 +43,18 @@ def _init_worker(types: frozenset[str] | None, min_score: float, ner: str,
     _worker_scanner = Scanner(types=types, min_score=min_score, ner=ner, rules=rules)
 
 
-def _scan_in_worker(batch: pa.RecordBatch, columns: list[str] | None,
-                    include_raw: bool) -> pa.RecordBatch:
+def _scan_in_worker(batch: pa.RecordBatch, columns: list[str] | None, include_raw: bool,
+                    rows_are_persons: bool) -> pa.RecordBatch:
     assert _worker_scanner is not None
-    return _worker_scanner.scan_batch(batch, columns, include_raw=include_raw)
+    return _worker_scanner.scan_batch(batch, columns, include_raw=include_raw,
+                                      rows_are_persons=rows_are_persons)
+
+
+def _of_persons(tb: TextBatch) -> bool:
+    """Whether the batch's source holds persons' records, decided from all of its columns:
+    a scan of chosen columns (`--columns 备注`) must find in them what a scan of the whole
+    file finds, and what the engines find in the same table."""
+    return is_persons_table(tb.source_columns)
 
 
 def _locate(tb: TextBatch, found: pa.RecordBatch) -> pa.RecordBatch:
@@ -180,7 +188,8 @@ def scan_files(
     if workers <= 1:
         for item in items():
             consume(item, None if isinstance(item, str) else
-                    scanner.scan_batch(item.batch, cols, include_raw=include_raw))
+                    scanner.scan_batch(item.batch, cols, include_raw=include_raw,
+                                       rows_are_persons=_of_persons(item)))
     else:
         with ProcessPoolExecutor(workers, initializer=_init_worker,
                                  initargs=(scanner.types, scanner.min_score, scanner.ner,
@@ -188,7 +197,7 @@ def scan_files(
             pending: list[tuple[TextBatch | str, Future[pa.RecordBatch] | None]] = []
             for item in items():
                 fut = None if isinstance(item, str) else pool.submit(
-                    _scan_in_worker, item.batch, cols, include_raw)
+                    _scan_in_worker, item.batch, cols, include_raw, _of_persons(item))
                 pending.append((item, fut))
                 while len(pending) >= 2 * workers:
                     done, f = pending.pop(0)

@@ -61,7 +61,12 @@ class ScanJob:
     and Spark executors). `rules` are the user's detection rules, None for the built-in types
     only; `rules_key` names them for the worker's scanner cache and is computed here, in the
     process that made the job, so every copy of the job names its rules alike. Neither the key
-    nor the rules (whose word lists may hold names) are shown in the job's repr."""
+    nor the rules (whose word lists may hold names) are shown in the job's repr.
+
+    `rows_are_persons` is `is_persons_table` of the scanned table's columns, decided by the
+    engine that knows the table: a worker sees only the batch it is sent (one column on
+    DuckDB, the requested columns on Spark), whose columns would decide differently. It has no
+    default, so that no engine can forget it."""
 
     columns: tuple[str, ...]
     key: bytes = field(repr=False)
@@ -70,6 +75,7 @@ class ScanJob:
     id_column: str
     with_source: bool
     rules: DetectionRules | None = field(default=None, repr=False)
+    rows_are_persons: bool = field(kw_only=True)
     rules_key: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
@@ -109,9 +115,11 @@ def _scanner(job: ScanJob) -> Scanner:
 def scan_rows(batch: pa.RecordBatch, job: ScanJob) -> pa.RecordBatch:
     """Findings of `job.columns` in `batch`, each tagged with the row's `job.id_column` value
     (and its `_source` when `job.with_source`). The scanner masks (a user's type by its own
-    rules' keep counts) and `pseudonym_token` under the job's key tokens each value."""
+    rules' keep counts) and `pseudonym_token` under the job's key tokens each value; whether
+    the rows are persons' records is the job's, not the batch's, to say."""
     found = _scanner(job).scan_batch(batch, list(job.columns),
-                                     token=partial(pseudonym_token, key=job.key))
+                                     token=partial(pseudonym_token, key=job.key),
+                                     rows_are_persons=job.rows_are_persons)
     schema = findings_schema(batch.schema.field(job.id_column).type, job.with_source)
     rows = pa.array(found.column("row").to_numpy(zero_copy_only=False).astype(np.int64))
     arrays: list[pa.Array] = [batch.column(job.id_column).take(rows)]

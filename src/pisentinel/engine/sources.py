@@ -161,6 +161,11 @@ class TextBatch:
     text line was cut into segments, `rows` gives each batch row's line index and `offsets` the
     code-point offset of the segment within its line, so a finding at `start` in batch row `i`
     sits at line `rows[i]`, character `offsets[i] + start`.
+
+    `table_columns` are all of the source's columns when only some were read (`columns` of
+    `read_batches`), empty when the batch holds them all: a scan of chosen columns still
+    decides from the whole table whether its rows are persons' records. Not in the repr: a
+    JSON source's keys are data, and may be anything.
     """
 
     source: str
@@ -168,10 +173,16 @@ class TextBatch:
     row_offset: int
     rows: pa.Array | None = field(default=None, repr=False)
     offsets: pa.Array | None = field(default=None, repr=False)
+    table_columns: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def num_rows(self) -> int:
         return self.batch.num_rows
+
+    @property
+    def source_columns(self) -> list[str]:
+        """Every column of the source, read or not (a JSON source's keys seen so far)."""
+        return list(self.table_columns) or list(self.batch.schema.names)
 
     def row_of(self, i: int) -> int:
         """0-based data row (or text line) of batch row `i`."""
@@ -773,7 +784,7 @@ def _read_csv(
                 )
                 raise problem from None
 
-    yield from _rebatched(shown, blocks(), batch_rows)
+    yield from _rebatched(shown, blocks(), batch_rows, header if columns is not None else ())
 
 
 # ----------------------------------------------------------------------------- Arrow values
@@ -821,10 +832,13 @@ def _stringify_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _rebatched(
-    shown: str, batches: Iterable[pa.RecordBatch], batch_rows: int
+    shown: str, batches: Iterable[pa.RecordBatch], batch_rows: int,
+    table_columns: Sequence[str] = (),
 ) -> Iterator[TextBatch]:
     """Re-cut batches of one schema into batches of exactly `batch_rows` rows (the last may be
-    shorter); raise 'empty' when there are no rows at all."""
+    shorter); raise 'empty' when there are no rows at all. `table_columns`: the source's, when
+    the batches hold only some of them."""
+    every = tuple(table_columns)
     buffered: list[pa.RecordBatch] = []
     count = 0
     offset = 0
@@ -835,12 +849,14 @@ def _rebatched(
         count += b.num_rows
         while count >= batch_rows:
             table = pa.Table.from_batches(buffered)
-            yield TextBatch(shown, _single_batch(table.slice(0, batch_rows)), offset)
+            yield TextBatch(shown, _single_batch(table.slice(0, batch_rows)), offset,
+                            table_columns=every)
             offset += batch_rows
             count -= batch_rows
             buffered = table.slice(batch_rows).to_batches() if count else []
     if count:
-        yield TextBatch(shown, _single_batch(pa.Table.from_batches(buffered)), offset)
+        yield TextBatch(shown, _single_batch(pa.Table.from_batches(buffered)), offset,
+                        table_columns=every)
     elif offset == 0:
         raise SourceError(
             shown, "没有数据行（文件为空或只有表头）", "no data rows (empty, or a header only)",
@@ -889,7 +905,7 @@ def _read_parquet(
                 done += b.num_rows
                 yield _stringify_batch(b)
 
-    yield from _rebatched(shown, batches(), batch_rows)
+    yield from _rebatched(shown, batches(), batch_rows, names if columns is not None else ())
 
 
 # ----------------------------------------------------------------------------- xlsx
@@ -948,7 +964,8 @@ def _read_xlsx(
 
         def emit() -> TextBatch:
             arrays = [pa.array([r[i] for r in data], pa.string()) for i in range(len(names))]
-            return TextBatch(shown, pa.RecordBatch.from_arrays(arrays, names=names), offset)
+            return TextBatch(shown, pa.RecordBatch.from_arrays(arrays, names=names), offset,
+                             table_columns=tuple(header or ()) if columns is not None else ())
 
         while True:
             try:
@@ -1113,7 +1130,8 @@ def _records_to_batches(
                 pa.string(),
             ))
         batch = pa.RecordBatch.from_arrays(arrays, names=names)
-        return TextBatch(shown, batch, offset)
+        return TextBatch(shown, batch, offset,
+                         table_columns=tuple(present) if columns is not None else ())
 
     for item in records:
         pending.append(item)

@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pisentinel.detect.scanner import is_persons_table
 from pisentinel.engine.base import InputTable, ScanRequest
 from pisentinel.engine.loading import STAGING_SUFFIXES, check_scan_request, mapped_batches
 from pisentinel.engine.scanning import ScanJob, scan_stream
@@ -209,6 +210,9 @@ class SparkEngine:
         return table
 
     def scan(self, request: ScanRequest, token_key: bytes) -> int:
+        """The requested columns travel to `scan_stream` together, in Arrow batches; whether
+        the rows are persons' records is decided here from all of the table's columns, as
+        DuckDB decides it, not by the workers from the batch they see."""
         from pyspark.sql import functions as F
         from pyspark.sql.types import (
             DoubleType,
@@ -235,7 +239,8 @@ class SparkEngine:
                    StructField("masked", StringType())]
         types = tuple(sorted(request.types)) if request.types is not None else None
         job = ScanJob(tuple(request.columns), token_key, types, request.min_score,
-                      request.id_column, with_source, request.rules)
+                      request.id_column, with_source, request.rules,
+                      rows_are_persons=is_persons_table(cols))
 
         def scan_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             return scan_stream(batches, job)

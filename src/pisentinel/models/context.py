@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pisentinel.detect.rules import DetectionRules
+from pisentinel.detect.rules import CustomType, DetectionRules
 from pisentinel.engine.base import Engine, ScanRequest
 from pisentinel.models.manifest import Manifest
 
@@ -22,18 +22,31 @@ class RunContext:
     token in every dataset under the same key); `mask(type, value)` its display form. Neither
     lets a raw identifier into a lead. `rules` holds the detection rules of the run's rules
     parameters (manifest `kind: rules`), read once by the runner: the rules whose digest the run
-    record holds are the rules the steps use."""
+    record holds are the rules the steps use. `mask_value` is protect's function of that name,
+    which `mask` gives the rules' own types."""
 
     manifest: Manifest
     engine: Engine
     params: Mapping[str, Any]
     run_id: str
     run_dir: Path
-    token_key: bytes
+    token_key: bytes = field(repr=False)
     token: Callable[[str, str], str]
-    mask: Callable[[str, str], str]
+    mask_value: Callable[..., str]
     inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     rules: Mapping[str, DetectionRules] = field(default_factory=dict)
+
+    @property
+    def own_types(self) -> dict[str, CustomType]:
+        """The user's own types (学号, 工号) of all the run's rules: what `mask` treats by
+        their rules' keep counts, where the taxonomy alone would star them whole."""
+        return {code: t for rules in self.rules.values() for code, t in rules.types.items()}
+
+    def mask(self, pi_type: str, value: str, lang: str = "zh") -> str:
+        """The display form of `value` as a `pi_type`: the taxonomy's mask, or a user's own
+        type's keep counts, as the engine's scan masks the same value (`Scanner.mask`), so a
+        lead shows a 学号 as the findings table does."""
+        return self.mask_value(pi_type, value, lang, own_types=self.own_types)
 
     def query(self, sql: str) -> pa.Table:
         return self.engine.query(self.render(sql))

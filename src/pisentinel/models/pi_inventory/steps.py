@@ -10,7 +10,7 @@ T1/T2/T3."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ def scan_source(ctx: RunContext, scanner: Scanner, source: str,
             stats.qi_rows += _quasi_identifiers(batch, stats.profiles,
                                                 p["risk_rows"] - len(stats.qi_rows))
         stats.rows += batch.num_rows
-        found = scanner.scan_batch(batch, token=ctx.token, mask=_masker(ctx, scanner))
+        found = scanner.scan_batch(batch, token=ctx.token, mask=ctx.mask)
         row_types: dict[int, set[str]] = defaultdict(set)
         seen: set[tuple[int, str, str]] = set()
         for r in found.to_pylist():
@@ -192,13 +192,6 @@ def _tables(stats: list[SourceStats], k: int, rules: DetectionRules = NO_RULES
                             ("risk_zh", pa.string())])
     return (pa.Table.from_pylist(col_rows, col_schema),
             pa.Table.from_pylist(src_rows, src_schema))
-
-
-def _masker(ctx: RunContext, scanner: Scanner) -> Callable[[str, str], str]:
-    """The run's mask, except for the user's own types, masked by their rules' keep counts (the
-    run's mask knows only the taxonomy and would star them whole)."""
-    own = scanner.own_types
-    return lambda t, v: scanner.mask(t, v) if t in own else ctx.mask(t, v)
 
 
 def inventory(ctx: RunContext) -> None:
