@@ -134,6 +134,47 @@ def test_timetables_and_agendas_are_no_ones_whereabouts(rules_only: Scanner, tex
     assert [f for f in rules_only.scan_text(text) if f.type == "WHEREABOUTS"] == []
 
 
+_TRACK = " 2026-03-01 08:12 定位：北京市朝阳区建国路88号 09:30 定位：北京市海淀区中关村大街27号"
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("设备862104051234567" + _TRACK, "subject: 设备"),  # no IMEI check digit: the word counts
+    ("终端号 T1000234567" + _TRACK, "subject: 终端号"),  # a vendor's serial
+    ("设备862104051234562" + _TRACK, "subject: DEVICE_ID"),  # a valid IMEI: a device identifier
+])
+def test_a_devices_track_is_the_whereabouts_of_whoever_carries_it(
+        rules_only: Scanner, text: str, why: str) -> None:
+    found = [(text[f.start:f.end], f.explanation.note) for f in rules_only.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found == [(_TRACK.strip(), why)]
+
+
+def test_a_device_word_before_an_imei_is_its_label(rules_only: Scanner) -> None:
+    for label in ("设备", "终端", "设备编号"):
+        found = [(f.type, f.value, f.explanation.cues)
+                 for f in rules_only.scan_text(f"{label}862104051234562 已登记")]
+        assert found == [("DEVICE_ID", "862104051234562", (label,))]
+    assert rules_only.scan_text("设备已售出，订单号862104051234562") == []
+
+
+@pytest.mark.parametrize("text", [
+    "设备巡检：08:12 西湖广场配电房，09:30 望京大厦水泵房",  # a device word, no device
+    "设备20260301 08:12 西湖广场 09:30 望京地铁站",  # a date is no device number
+    "门店营业时间：西湖广场 08:12-21:30，望京大厦 08:12-22:00",
+    "设备3台，08:12 西湖广场到货，09:30 望京大厦到货",
+])
+def test_times_and_places_beside_no_device_stay_capped(text: str) -> None:
+    loose = Scanner(ner="off", min_score=0.3)
+    found = [(f.score, f.explanation.note) for f in loose.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found and all(hit == (0.4, "no person in the sentence") for hit in found)
+
+
+def test_a_device_inventory_without_places_is_no_whereabouts(rules_only: Scanner) -> None:
+    text = "设备清单：终端862104051234562 入库08:12，终端358689069585808 出库09:30"
+    assert [f.type for f in rules_only.scan_text(text)] == ["DEVICE_ID", "DEVICE_ID"]
+
+
 def test_generated_whereabouts_gold_runs_from_a_time_to_a_place() -> None:
     samples = generate_whereabouts_texts(300, 5)
     gold = [s.text[a:e] for s in samples for _, a, e in s.spans]

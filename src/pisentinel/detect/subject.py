@@ -7,8 +7,9 @@ News and policies are full of the same words about no one: "国家艾滋病委�
 the 94 sensitive words the lexicons found were about a person. The sentence names its person by
 a name or identifier found in it (not a speaker: 张三说…), a word pointing at one person (患者,
 她, 丈夫; not 我们, 他们, 广大患者), an age (9岁), an anonymised name (王某) or a labelled field
-(诊断：…); a record of movements by a record word (入住记录) too, since agendas and timetables
-hold the same times and places about no one. The words are knowledge (cues.yaml, `subjects`)."""
+(诊断：…); a record of movements by a record word (入住记录) or a tracked device's number
+(设备862104…, whose track is the whereabouts of whoever carries it) too, since agendas and
+timetables hold the same times and places about no one. The words are knowledge (cues.yaml, `subjects`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ _CLAUSE_ENDS = "，,。；;！？!?\n"
 # 9岁, 终年94岁; not an age group (不满十四周岁, 60岁以上).
 _AGE_RE = re.compile(r"(?<![满过0-9一二三四五六七八九十])[0-9一二三四五六七八九十]{1,3}周?岁(?!以[上下内])")
 _NOT_ANONYMISED = "些种地个项次天年月日位处类样"
+# The number after a device word: ten or more letters and digits, most of them digits (an IMEI,
+# a tracker's serial). Shorter runs are counts and dates (设备3台, 设备20260301).
+_DEVICE_NUMBER = r"[\s:：#=]{0,3}(?P<number>[0-9A-Za-z]{10,})"
+_DEVICE_NUMBER_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class SubjectRules:
     types: frozenset[str]
     text_scope_types: frozenset[str]
     records: re.Pattern[str]
+    devices: re.Pattern[str]
     identifying: frozenset[str]
     speech_verbs: tuple[str, ...]
     persons: re.Pattern[str]
@@ -52,6 +58,7 @@ def subject_rules() -> SubjectRules:
         types=frozenset(doc["types"]),
         text_scope_types=frozenset(doc["text_scope_types"]),
         records=re.compile(word_alternation(doc["record_words"])),
+        devices=re.compile(f"(?P<word>{word_alternation(doc['device_words'])}){_DEVICE_NUMBER}"),
         identifying=frozenset(doc["identifying"]),
         speech_verbs=tuple(doc["speech_verbs"]),
         persons=re.compile(word_alternation([*doc["persons"], *doc["not_persons"]])),
@@ -97,6 +104,8 @@ def subject_of(view: str, cand: Candidate, found: Sequence[Candidate]) -> str | 
         if other.type in rules.identifying and lo <= other.start and other.end <= hi and not (
                 other.type == "PERSON_NAME" and _is_speaker(view, other.end, rules)):
             return other.type
+    if whole and (device := _device_word(view, rules)):
+        return device
     for m in rules.persons.finditer(view, lo, hi):
         word = m.group()
         if cand.start < m.end() and m.start() < cand.end:
@@ -109,6 +118,16 @@ def subject_of(view: str, cand: Candidate, found: Sequence[Candidate]) -> str | 
         return "age"
     if rules.anonymised.search(view, lo, hi):
         return "anonymised name"
+    return None
+
+
+def _device_word(view: str, rules: SubjectRules) -> str | None:
+    """A device word before a long number (设备862104051234567, 终端号 T1000234567): a tracked
+    device, whose record follows the person who carries it even when the number is no valid
+    IMEI (the device recognizer needs the check digit; a typed or vendor serial has none)."""
+    for m in rules.devices.finditer(view):
+        if sum(ch.isdigit() for ch in m.group("number")) >= _DEVICE_NUMBER_DIGITS:
+            return m.group("word")
     return None
 
 
