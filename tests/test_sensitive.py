@@ -157,6 +157,13 @@ def test_a_device_word_before_an_imei_is_its_label(rules_only: Scanner) -> None:
     assert rules_only.scan_text("设备已售出，订单号862104051234562") == []
 
 
+def test_a_tracker_log_with_a_point_a_line_is_whereabouts(rules_only: Scanner) -> None:
+    text = "定位器 358689069585808 上报位置\n12：42 30.27415,120.15515\n16:39 30.24611,120.21043"
+    found = [(f.start, f.explanation.note) for f in rules_only.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found == [(text.index("12："), "subject: 定位器")]
+
+
 @pytest.mark.parametrize("text", [
     "设备巡检：08:12 西湖广场配电房，09:30 望京大厦水泵房",  # a device word, no device
     "设备20260301 08:12 西湖广场 09:30 望京地铁站",  # a date is no device number
