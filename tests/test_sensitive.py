@@ -190,6 +190,13 @@ def test_generated_whereabouts_gold_runs_from_a_time_to_a_place() -> None:
     assert all(not (s.spans and s.negatives) for s in samples)  # one record a text
 
 
+def test_generated_device_tracks_are_gold_and_device_lists_are_negatives() -> None:
+    samples = generate_whereabouts_texts(600, 5)
+    tracks = [s for s in samples if s.spans and ("终端号" in s.text or "定位器" in s.text)]
+    lists = [s for s in samples if s.negatives and ("设备清单" in s.text or "设备巡检" in s.text)]
+    assert len(tracks) > 10 and len(lists) > 10
+
+
 def test_a_column_of_diseases_profiles_as_health_data() -> None:
     from pisentinel.detect.columns import classify_column
 
