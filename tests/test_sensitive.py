@@ -54,6 +54,32 @@ def test_the_same_words_about_no_one_are_not_reported(rules_only: Scanner, text:
     assert _sensitive(rules_only, text) == []
 
 
+@pytest.mark.parametrize("text", [
+    # A policy (我们 speaks, or 您 is addressed) tells its reader (你, 本人) what kinds of data it takes.
+    "我们需要在本地客户端识别、处理你的面部特征信息用于渲染效果",
+    "与我们合作的认证服务机构需要使用你的真实姓名、身份证号码、手机号码及人脸信息。",
+    "前述信息可能包括但不限于本人的身份信息、生物识别信息及其他经您授权的信息。",
+    # An app's menu path is a screen, not a person.
+    "通过操作“我的-设置-我的信息”可以完成个人实人认证（人脸录入或身份证信息）",
+    "您可以通过移动端“我的-设置-登录管理-声纹登录”开启或关闭声纹登录功能。",
+    "在“我的”页面可开启指纹登录",
+])
+def test_a_policy_speaking_to_its_reader_is_about_no_one(rules_only: Scanner, text: str) -> None:
+    assert _sensitive(rules_only, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("你的诊断结果是肺癌，别太担心", ("MEDICAL_HEALTH", "肺癌", "subject: 你")),  # no kind of data
+    ("我们都知道你的诊断结果是肺癌", ("MEDICAL_HEALTH", "肺癌", "subject: 你")),
+    ("你的人脸信息被盗用了", ("BIOMETRIC", "人脸信息", "subject: 你")),  # no institution speaks
+    ("我们小区物业采集了我的指纹信息", ("BIOMETRIC", "指纹信息", "subject: 我")),  # 我 is no reader
+    ("我-肺癌晚期，不知道还能撑多久", ("MEDICAL_HEALTH", "肺癌", "subject: 我")),  # a dash, no menu
+])
+def test_a_chat_speaking_to_or_of_one_person_is_about_them(
+        rules_only: Scanner, text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in _sensitive(rules_only, text)
+
+
 def test_a_speaker_is_not_the_subject(rules_only: Scanner) -> None:
     text = "李华说，艾滋病在全球的传播仍在加快"
     assert any(f.type == "PERSON_NAME" for f in rules_only.scan_text("姓名：李华"))
