@@ -203,6 +203,23 @@ def test_times_and_places_beside_no_device_stay_capped(text: str) -> None:
     assert found and all(hit == (0.4, "no person in the sentence") for hit in found)
 
 
+@pytest.mark.parametrize("text", [
+    "哈希 3b:42:99:93:21:68:7f，设备号 993919773631114",  # no 42 o'clock; 设备号 is no place
+    "设备号 DC:E6:37:78:78:68，手机号是19587666458",
+    "串号84:11:15:4F:08:56 序列号：148065435998",  # a MAC's pairs run on
+])
+def test_a_mac_address_beside_number_labels_is_no_track(rules_only: Scanner, text: str) -> None:
+    assert "WHEREABOUTS" not in {f.type for f in rules_only.scan_text(text)}
+
+
+def test_a_timestamp_with_seconds_and_a_house_number_still_make_a_track(
+        rules_only: Scanner) -> None:
+    plate = "车主浙A12345 2026-03-01T08:12:00 驶入西湖停车场，2026-03-01T09:30:00 驶离"
+    home = "我08:12 离开中山路36号，09:30 到人民广场"
+    for text in (plate, home):
+        assert "WHEREABOUTS" in {f.type for f in rules_only.scan_text(text)}
+
+
 def test_a_device_inventory_without_places_is_no_whereabouts(rules_only: Scanner) -> None:
     text = "设备清单：终端862104051234562 入库08:12，终端358689069585808 出库09:30"
     assert [f.type for f in rules_only.scan_text(text)] == ["DEVICE_ID", "DEVICE_ID"]
