@@ -54,6 +54,32 @@ def test_the_same_words_about_no_one_are_not_reported(rules_only: Scanner, text:
     assert _sensitive(rules_only, text) == []
 
 
+@pytest.mark.parametrize("text", [
+    # A policy (我们 speaks, or 您 is addressed) tells its reader (你, 本人) what kinds of data it takes.
+    "我们需要在本地客户端识别、处理你的面部特征信息用于渲染效果",
+    "与我们合作的认证服务机构需要使用你的真实姓名、身份证号码、手机号码及人脸信息。",
+    "前述信息可能包括但不限于本人的身份信息、生物识别信息及其他经您授权的信息。",
+    # An app's menu path is a screen, not a person.
+    "通过操作“我的-设置-我的信息”可以完成个人实人认证（人脸录入或身份证信息）",
+    "您可以通过移动端“我的-设置-登录管理-声纹登录”开启或关闭声纹登录功能。",
+    "在“我的”页面可开启指纹登录",
+])
+def test_a_policy_speaking_to_its_reader_is_about_no_one(rules_only: Scanner, text: str) -> None:
+    assert _sensitive(rules_only, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("你的诊断结果是肺癌，别太担心", ("MEDICAL_HEALTH", "肺癌", "subject: 你")),  # no kind of data
+    ("我们都知道你的诊断结果是肺癌", ("MEDICAL_HEALTH", "肺癌", "subject: 你")),
+    ("你的人脸信息被盗用了", ("BIOMETRIC", "人脸信息", "subject: 你")),  # no institution speaks
+    ("我们小区物业采集了我的指纹信息", ("BIOMETRIC", "指纹信息", "subject: 我")),  # 我 is no reader
+    ("我-肺癌晚期，不知道还能撑多久", ("MEDICAL_HEALTH", "肺癌", "subject: 我")),  # a dash, no menu
+])
+def test_a_chat_speaking_to_or_of_one_person_is_about_them(
+        rules_only: Scanner, text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in _sensitive(rules_only, text)
+
+
 def test_a_speaker_is_not_the_subject(rules_only: Scanner) -> None:
     text = "李华说，艾滋病在全球的传播仍在加快"
     assert any(f.type == "PERSON_NAME" for f in rules_only.scan_text("姓名：李华"))
@@ -134,12 +160,84 @@ def test_timetables_and_agendas_are_no_ones_whereabouts(rules_only: Scanner, tex
     assert [f for f in rules_only.scan_text(text) if f.type == "WHEREABOUTS"] == []
 
 
+_TRACK = " 2026-03-01 08:12 定位：北京市朝阳区建国路88号 09:30 定位：北京市海淀区中关村大街27号"
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("设备862104051234567" + _TRACK, "subject: 设备"),  # no IMEI check digit: the word counts
+    ("终端号 T1000234567" + _TRACK, "subject: 终端号"),  # a vendor's serial
+    ("设备862104051234562" + _TRACK, "subject: DEVICE_ID"),  # a valid IMEI: a device identifier
+])
+def test_a_devices_track_is_the_whereabouts_of_whoever_carries_it(
+        rules_only: Scanner, text: str, why: str) -> None:
+    found = [(text[f.start:f.end], f.explanation.note) for f in rules_only.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found == [(_TRACK.strip(), why)]
+
+
+def test_a_device_word_before_an_imei_is_its_label(rules_only: Scanner) -> None:
+    for label in ("设备", "终端", "设备编号"):
+        found = [(f.type, f.value, f.explanation.cues)
+                 for f in rules_only.scan_text(f"{label}862104051234562 已登记")]
+        assert found == [("DEVICE_ID", "862104051234562", (label,))]
+    assert rules_only.scan_text("设备已售出，订单号862104051234562") == []
+
+
+def test_a_tracker_log_with_a_point_a_line_is_whereabouts(rules_only: Scanner) -> None:
+    text = "定位器 358689069585808 上报位置\n12：42 30.27415,120.15515\n16:39 30.24611,120.21043"
+    found = [(f.start, f.explanation.note) for f in rules_only.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found == [(text.index("12："), "subject: 定位器")]
+
+
+@pytest.mark.parametrize("text", [
+    "设备巡检：08:12 西湖广场配电房，09:30 望京大厦水泵房",  # a device word, no device
+    "设备20260301 08:12 西湖广场 09:30 望京地铁站",  # a date is no device number
+    "门店营业时间：西湖广场 08:12-21:30，望京大厦 08:12-22:00",
+    "设备3台，08:12 西湖广场到货，09:30 望京大厦到货",
+])
+def test_times_and_places_beside_no_device_stay_capped(text: str) -> None:
+    loose = Scanner(ner="off", min_score=0.3)
+    found = [(f.score, f.explanation.note) for f in loose.scan_text(text)
+             if f.type == "WHEREABOUTS"]
+    assert found and all(hit == (0.4, "no person in the sentence") for hit in found)
+
+
+@pytest.mark.parametrize("text", [
+    "哈希 3b:42:99:93:21:68:7f，设备号 993919773631114",  # no 42 o'clock; 设备号 is no place
+    "设备号 DC:E6:37:78:78:68，手机号是19587666458",
+    "串号84:11:15:4F:08:56 序列号：148065435998",  # a MAC's pairs run on
+])
+def test_a_mac_address_beside_number_labels_is_no_track(rules_only: Scanner, text: str) -> None:
+    assert "WHEREABOUTS" not in {f.type for f in rules_only.scan_text(text)}
+
+
+def test_a_timestamp_with_seconds_and_a_house_number_still_make_a_track(
+        rules_only: Scanner) -> None:
+    plate = "车主浙A12345 2026-03-01T08:12:00 驶入西湖停车场，2026-03-01T09:30:00 驶离"
+    home = "我08:12 离开中山路36号，09:30 到人民广场"
+    for text in (plate, home):
+        assert "WHEREABOUTS" in {f.type for f in rules_only.scan_text(text)}
+
+
+def test_a_device_inventory_without_places_is_no_whereabouts(rules_only: Scanner) -> None:
+    text = "设备清单：终端862104051234562 入库08:12，终端358689069585808 出库09:30"
+    assert [f.type for f in rules_only.scan_text(text)] == ["DEVICE_ID", "DEVICE_ID"]
+
+
 def test_generated_whereabouts_gold_runs_from_a_time_to_a_place() -> None:
     samples = generate_whereabouts_texts(300, 5)
     gold = [s.text[a:e] for s in samples for _, a, e in s.spans]
     assert len(gold) > 100 and sum(bool(s.negatives) for s in samples) > 100
     assert all(g[0].isdigit() and g == g.strip() for g in gold)
     assert all(not (s.spans and s.negatives) for s in samples)  # one record a text
+
+
+def test_generated_device_tracks_are_gold_and_device_lists_are_negatives() -> None:
+    samples = generate_whereabouts_texts(600, 5)
+    tracks = [s for s in samples if s.spans and ("终端号" in s.text or "定位器" in s.text)]
+    lists = [s for s in samples if s.negatives and ("设备清单" in s.text or "设备巡检" in s.text)]
+    assert len(tracks) > 10 and len(lists) > 10
 
 
 def test_a_column_of_diseases_profiles_as_health_data() -> None:

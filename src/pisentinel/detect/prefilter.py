@@ -60,8 +60,9 @@ _REGEX_PATTERNS: list[tuple[str, int]] = [
     # cheap: hex classes start a partial match at every digit). Advertising IDs (IDFA, OAID)
     # are UUIDs and count only with their label, which opens the family by itself.
     (r"[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-]", F.DEVICE),
-    # Whereabouts need at least two times in one text.
-    (r"[0-9]{1,2}[:：时点][0-9]{2}[^\n]{1,80}[0-9]{1,2}[:：时点][0-9]{2}", F.TIME),
+    # Whereabouts need at least two times in one text, on one line or not: a tracker's log
+    # prints a point a line.
+    (r"[0-9]{1,2}[:：时点][0-9]{2}[\s\S]{1,80}[0-9]{1,2}[:：时点][0-9]{2}", F.TIME),
     ("[0-9一二三四五六七八九十]{1,4}(?:号楼|栋|幢|单元)", F.ADDRESS),
     ("[0-9]{2,5}(?:室|房)", F.ADDRESS),
     ("(?:路|街|巷|弄|道|村|组)[0-9一二三四五六七八九十百]{1,5}号", F.ADDRESS),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from pisentinel.synth.pi_text import Sample, gps_pair, imei, mobile, person_name, plate
+from pisentinel.synth.pi_text import Sample, address, gps_pair, imei, mobile, person_name, plate
 from pisentinel.synth.templates import fill_template
 
 _PLACE_WORDS = ("西湖", "望京", "人民", "中山", "滨江", "城东", "新华", "锦绣", "金桥", "花园")
@@ -28,6 +28,10 @@ _PERSON = (
     "入住记录：{name} [{d} {t1} 入住{p1}，次日{t2} 退房]",
     "设备{imei}定位：[{t1} {gps}；{t2} {gps}]",
     "{name}（{phone}）[{d} {t1}出现在{p1}，{t2}离开]",
+    # A tracker's or app's log: the device stands for whoever carries it.
+    "设备{devno} [{d} {t1} 定位：{addr} {t2} 定位：{addr}]",
+    "终端号{devno}轨迹回放：[{t1} {p1}，{t2} {p2}，{t3} {p3}]",
+    "定位器 {imei} 上报位置\n[{t1} {gps}\n{t2} {gps}]",
 )
 _PERSON_ALT = (
     "通行记录 车牌{plate} [{t1} 进入{p1} {t2} 离开{p2}]",
@@ -42,6 +46,11 @@ _NO_ONE = (
     "{p1} 营业时间 {t1}-{t2}",
     "活动时间：{d} {t1}，活动地点：{p1}，{t2}结束",
     "班车时刻：{t1} {p1}发车，{t2} {p2}发车",
+    # Devices and shops with times, but no one's track: an inventory (no places), a round of
+    # equipment checks (no device number), opening hours.
+    "设备清单：终端{imei} 入库{t1}，终端{imei} 出库{t2}",
+    "设备巡检：{t1} {p1}配电房，{t2} {p2}水泵房",
+    "门店营业时间：{p1} {t1}-{t2}，{p2} {t1}-{t3}",
 )
 _NO_ONE_ALT = (
     "日程安排 {t1} 参观{p1} {t2} 午餐 {p2}",
@@ -58,6 +67,14 @@ def _time(rng: random.Random) -> str:
     return rng.choice((f"{h:02d}:{m:02d}", f"{h}:{m:02d}", f"{h}点{m:02d}分", f"{h:02d}：{m:02d}"))
 
 
+def _device_number(rng: random.Random) -> str:
+    """A tracker's number as its log prints it: an IMEI, or a vendor serial with no check digit
+    (so the device recognizer, which wants the IMEI's, does not find it)."""
+    digits = "".join(rng.choice("0123456789") for _ in range(15))
+    serial = rng.choice(("GT", "T", "SN", "JT")) + digits[:10]
+    return rng.choice((imei(rng), digits, serial))
+
+
 def _place(rng: random.Random, alt: bool) -> str:
     kinds = _ALT_PLACE_KINDS if alt else _PLACE_KINDS
     return rng.choice(_PLACE_WORDS) + rng.choice(kinds)
@@ -69,6 +86,7 @@ def _fill(rng: random.Random, template: str, alt: bool) -> tuple[str, int, int]:
     slots: dict[str, Callable[[], str]] = {
         "name": lambda: person_name(rng), "plate": lambda: plate(rng),
         "phone": lambda: mobile(rng), "imei": lambda: imei(rng), "gps": lambda: gps_pair(rng),
+        "devno": lambda: _device_number(rng), "addr": lambda: address(rng),
         "d": lambda: f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
         "train": lambda: rng.choice("GDK") + str(rng.randint(10, 999)),
         "s1": lambda: rng.choice(_STATIONS), "s2": lambda: rng.choice(_STATIONS),

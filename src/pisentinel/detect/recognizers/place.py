@@ -133,9 +133,14 @@ class AddressRecognizer(Recognizer):
 
 # (?=[0-9]): re tries the optional date only where a digit stands, not at every character.
 _TIME_RE = re.compile(
-    r"(?=[0-9])(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?[0-9]{1,2}[:：时点][0-9]{1,2}分?"
-    r"(?:[:：][0-9]{2})?"
+    r"(?=[0-9])(?:(?:[0-9]{4}[-/.年])?[0-9]{1,2}[-/.月][0-9]{1,2}日?\s*)?"
+    r"(?P<hour>[0-9]{1,2})[:：时点](?P<minute>[0-9]{1,2})分?(?:[:：][0-9]{2})?"
 )
+# Hex pairs joined by colons (a MAC address, a hash: 3b:42:99:…) hold digit pairs that read as
+# times; so does a number glued to one.
+_HEX_BEFORE_RE = re.compile(r"(?:[0-9A-Fa-f]{2}:|[0-9A-Fa-f])\Z")
+_HEX_AFTER_RE = re.compile(r":[0-9A-Fa-f]")
+_NUMERALS = "0123456789一二三四五六七八九十百"
 
 
 @cache
@@ -171,6 +176,8 @@ class WhereaboutsRecognizer(Recognizer):
                   if c.type in ("ADDRESS", "GPS_COORDINATE")]
         points: list[tuple[int, int]] = []
         for m in _TIME_RE.finditer(view):
+            if not _is_clock(view, m):
+                continue
             end = _place_after(view, m.end(), places)
             if end is None and points and (left := _departure_re().match(view, m.end())):
                 end = left.end()
@@ -186,13 +193,27 @@ class WhereaboutsRecognizer(Recognizer):
                         ("sequence",), {"points": len(points)}, note="cue" if cue else "")
 
 
+def _is_clock(view: str, m: re.Match[str]) -> bool:
+    """A time of day (08:12, 8点05分), not a pair out of a MAC address or a hash (3b:42:99:93,
+    which has no 42 o'clock, or 12:34:56:7f, which runs on)."""
+    if int(m.group("hour")) > 24 or int(m.group("minute")) > 59:
+        return False
+    return not (_HEX_BEFORE_RE.search(view[max(0, m.start() - 3):m.start()])
+                or _HEX_AFTER_RE.match(view, m.end()))
+
+
 def _place_after(view: str, at: int, places: list[tuple[int, int]]) -> int | None:
-    """The end of the place a time at `at` is followed by, if any."""
+    """The end of the place a time at `at` is followed by, if any. A place named by 号 is a
+    house number (中山路36号); 手机号 and 设备号 label numbers."""
     near = [p for p in places if 0 <= p[0] - at <= 20]
     if near:
         return near[0][1]
     pm = _place_re().search(view, at, min(len(view), at + 24))
-    return pm.end() if pm and pm.start() - at <= 10 else None
+    if pm is None or pm.start() - at > 10:
+        return None
+    if pm.group().endswith("号") and view[pm.end() - 2] not in _NUMERALS:
+        return None
+    return pm.end()
 
 
 RECOGNIZERS = [AddressRecognizer, WhereaboutsRecognizer]
