@@ -17,7 +17,7 @@ whose they are:
    judged words; recall of words the lexicons never had is not measured. The hits were read
    before the rules were written, so this is not unseen text. Then the count of findings in
    8,312 other policy sentences (CAPP-130's other splits, CA4P-483), which describe data about
-   no one (first read after the rules, so not unseen either: 159 before, 15, then 6). Skipped
+   no one (first read after the rules, so not unseen either: 159 before, 15, 6, then 0). Skipped
    when ../shared/data is absent.
 3. Health vocabulary: the generated texts above plant the lexicon's own words, so they cannot say
    how many of the disease and medicine names people write the detector knows. Names from two
