@@ -37,6 +37,7 @@ def _built(text: str) -> list[str]:
     ("患者王芳，用药：硝苯地平缓释片", "硝苯地平缓释片"),
     ("我老公每天打胰岛素", "胰岛素"),
     ("我儿子吃头孢了吗？", "头孢"),
+    ("处方：瑞舒伐他汀，患者王芳", "瑞舒伐他汀"),  # a prescription is someone's record
 ])
 def test_a_name_no_lexicon_lists_is_found_about_a_person(
         rules_only: Scanner, text: str, name: str) -> None:
