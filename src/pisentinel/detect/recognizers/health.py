@@ -35,6 +35,9 @@ class WordHit(NamedTuple):
 
 @dataclass(frozen=True)
 class HealthTerms:
+    """health_terms.yaml compiled: the two readers and the word sets they check matches
+    against."""
+
     disease: re.Pattern[str]
     medicine: re.Pattern[str]
     medicine_alone: re.Pattern[str]
