@@ -38,6 +38,8 @@ def _built(text: str) -> list[str]:
     ("我老公每天打胰岛素", "胰岛素"),
     ("我儿子吃头孢了吗？", "头孢"),
     ("处方：瑞舒伐他汀，患者王芳", "瑞舒伐他汀"),  # a prescription is someone's record
+    ("患者张三，诊断：2型糖尿病", "2型糖尿病"),  # official names number their types
+    ("患者张三，诊断：特发性（原发性）高血压", "特发性（原发性）高血压"),  # … and bracket qualifiers
 ])
 def test_a_name_no_lexicon_lists_is_found_about_a_person(
         rules_only: Scanner, text: str, name: str) -> None:

@@ -63,10 +63,14 @@ def health_terms() -> HealthTerms:
     # Inside a name a head is a part too: 甲状腺功能|亢进|症, 肾病|综合征, 缺血|发作.
     any_part = word_alternation([*(w for k in ("organs", "qualifiers", "named", "linking")
                                    for w in parts[k]), *dis["general"], *dis["specific"]])
-    chain = f"(?:{first})(?:性|型)?(?:(?:{any_part})(?:性|型)?){{0,7}}"
+    # Official names number their types (2型, Ⅱ型) and put qualifiers in brackets:
+    # 特发性(原发性)高血压, 慢性阻塞性肺疾病（急性加重）.
+    first = f"{first}|[0-9ⅠⅡⅢⅣIV]{{1,3}}型"
+    aside = "(?:[(（][\u4e00-\u9fff]{1,8}[)）])"
+    chain = f"(?:{first})(?:性|型)?{aside}?(?:(?:{any_part})(?:性|型)?{aside}?){{0,7}}"
     disease = re.compile(
         f"(?:{chain}(?:{word_alternation(dis['general'] + dis['specific'])})"
-        f"|(?:{word_alternation(dis['specific'])})){_after(dis['not_before'])}")
+        f"|(?:{word_alternation(dis['specific'])})){_after(dis['not_before'])}{aside}?")
     forms = f"(?:{word_alternation(med['forms'])}){{0,2}}"
     medicine = re.compile(
         f"(?:(?P<name>[\u4e00-\u9fff]{{1,{_MAX_NAME}}})(?P<stem>{word_alternation(med['stems'])})"
