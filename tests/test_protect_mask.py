@@ -28,6 +28,8 @@ from pisentinel.protect import district_prefix, label_for, mask_keep, mask_value
     ("EMAIL", "zhangsan@qq.com", "z***@qq.com"),
     ("EMAIL", "z@qq.com", "****@qq.com"),
     ("IP_ADDRESS", "192.168.1.23", "192.168.*.*"),
+    ("IP_ADDRESS", "1.2..", "*.*.."),  # nothing after the network: starred whole
+    ("IP_ADDRESS", "0..", "*.."),
     ("GPS_COORDINATE", "39.904211,116.407395", "39.9*****,116.4*****"),
     ("BIRTH_DATE", "1990-03-07", "1990-**-**"),
     ("BIRTH_DATE", "1990年3月7日", "1990年*月*日"),

@@ -136,10 +136,13 @@ def _mask_email(value: str) -> str:
 
 
 def _mask_ip(value: str) -> str:
+    """The first two groups stay (the network), later ones are starred; a value whose later
+    groups are empty (0.., a cut-off address) would keep everything, so it is starred whole."""
     sep = ":" if ":" in value else "."
     parts = value.split(sep)
     keep = 2 if len(parts) > 2 else 0
-    return sep.join(p if i < keep or not p else MASK_CHAR for i, p in enumerate(parts))
+    masked = sep.join(p if i < keep or not p else MASK_CHAR for i, p in enumerate(parts))
+    return masked if masked != value else full_mask(value)
 
 
 def _mask_gps(value: str) -> str:
