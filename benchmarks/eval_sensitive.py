@@ -34,6 +34,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -57,16 +58,21 @@ DEV_TERMS = HERE / "labels" / "health_dev_terms.tsv"
 DATA = HERE.parent.parent / "shared" / "data"
 
 
-def generated(scanner: Scanner, n: int, seed: int, wording: str, kind: str) -> Report:
-    types = TYPES if kind == "words" else {"WHEREABOUTS"}
-    make = generate_sensitive_texts if kind == "words" else generate_whereabouts_texts
-
+def evaluate_types(scanner: Scanner, name: str, samples: list[Sample],
+                   types: Collection[str]) -> Report:
+    """`evaluate_texts` of the scanner's findings of `types` only."""
     def scan(text: str) -> list[tuple[str, int, int]]:
         return [(f.type, f.start, f.end) for f in scanner.scan_text(text) if f.type in types]
 
+    return evaluate_texts(name, samples, scan)
+
+
+def generated(scanner: Scanner, n: int, seed: int, wording: str, kind: str) -> Report:
+    types = TYPES if kind == "words" else {"WHEREABOUTS"}
+    make = generate_sensitive_texts if kind == "words" else generate_whereabouts_texts
     title = "health, religion, biometrics" if kind == "words" else "whereabouts"
-    return evaluate_texts(f"pisentinel · {title}, {wording} wording (seed {seed})",
-                          make(n, seed, wording), scan)
+    return evaluate_types(scanner, f"pisentinel · {title}, {wording} wording (seed {seed})",
+                          make(n, seed, wording), types)
 
 
 def dev_terms() -> list[tuple[str, str]]:
@@ -103,7 +109,8 @@ def vocabulary(scanner: Scanner, seed: int) -> str:
     for title, terms in lists:
         samples = [s for w in ("main", "alt")
                    for s in generate_vocabulary_texts(terms, 4, seed, w)]
-        reported, read = generated_report(scanner, samples), generated_report(reader, samples)
+        reported, read = (evaluate_types(sc, "vocabulary", samples, {"MEDICAL_HEALTH"})
+                          for sc in (scanner, reader))
         for kind in ("disease", "medicine"):
             gold, exact, overlap = reported.by_form.get(("MEDICAL_HEALTH", kind), [0, 0, 0])
             if gold:
@@ -113,14 +120,6 @@ def vocabulary(scanner: Scanner, seed: int) -> str:
                              f"{overlap / gold:.3f} | {exact / gold:.3f} |")
     return "\n".join(["Health words beyond the lexicon (`synth.sensitive_text."
                       "generate_vocabulary_texts`):", "", *lines])
-
-
-def generated_report(scanner: Scanner, samples: list[Sample]) -> Report:
-    def scan(text: str) -> list[tuple[str, int, int]]:
-        return [(f.type, f.start, f.end) for f in scanner.scan_text(text)
-                if f.type == "MEDICAL_HEALTH"]
-
-    return evaluate_texts("vocabulary", samples, scan)
 
 
 def real_texts(data: Path) -> dict[str, list[str]]:
